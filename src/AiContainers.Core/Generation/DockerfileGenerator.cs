@@ -1,0 +1,135 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using AiContainers.Core.Diagnostics;
+using AiContainers.Core.Spec;
+
+namespace AiContainers.Core.Generation;
+
+/// <summary>The generated Dockerfile and what generation noticed on the way.</summary>
+public sealed record GeneratedDockerfile(string Text, IReadOnlyList<AiDiagnostic> Diagnostics);
+
+/// <summary>
+/// Builds the Dockerfile from small steps, each an embedded template, assembled in an order chosen
+/// for layer-cache reuse (see the header template). Pure: spec in, text out. The output builds on
+/// the classic builder (no RUN --mount, no COPY --link) and stays valid for BuildKit.
+/// </summary>
+public static class DockerfileGenerator
+{
+    /// <summary>Where the app sits in the build context (see <see cref="BuildContextWriter"/>).</summary>
+    public const string AppContextPath = "app";
+
+    private static readonly JsonSerializerOptions ExecFormJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static GeneratedDockerfile Generate(AiImageSpec spec)
+    {
+        var diagnostics = new List<AiDiagnostic>();
+        var blocks = new List<string>
+        {
+            Step("header", new
+            {
+                GeneratorVersion = spec.Metadata.GeneratorVersion,
+                spec.ProjectName,
+                BaseCanonical = spec.Base.CanonicalName,
+                BasePull = spec.Base.PullReference,
+                BaseMirrored = spec.Base.PullReference != spec.Base.Reference,
+            }),
+        };
+
+        var dotnet = spec.Dotnet;
+        if (dotnet is { SelfContained: false })
+            blocks.Add(Step("dotnet-runtime-stage", new { RuntimePull = dotnet.RuntimePullImage }));
+
+        blocks.Add(Step("final-from", new { BasePull = spec.Base.PullReference }));
+
+        if (spec.SystemPackages.Count > 0)
+            blocks.Add(Step("system-packages", new { Packages = spec.SystemPackages }));
+
+        if (spec.User.CreateUser)
+        {
+            blocks.Add(spec.User.Uid is { } uid
+                ? Step("user", new { Uid = uid, Gid = spec.User.Gid ?? uid, Name = ContainerUserSpec.DefaultName })
+                : Step("named-user", new { Name = spec.User.User.Split(':')[0] }));
+        }
+
+        if (spec.RunCommands.Count > 0)
+            blocks.Add(Step("run-commands", new { Commands = spec.RunCommands }));
+
+        if (spec.HealthCheck is { } health && health.Command.Count > 0 && health.Command[0] == HealthProbe.ImagePath)
+            blocks.Add(Step("health-probe", new { HealthProbe.ContextPath, HealthProbe.ImagePath }));
+
+        if (dotnet is { SelfContained: false })
+            blocks.Add(Step("dotnet-runtime-copy", new { }));
+
+        var environment = ImageEnvironment.For(spec);
+        if (ImageEnvironment.NeedsInvariantGlobalization(spec))
+            diagnostics.Add(AiErrors.GlobalizationInvariantAssumed.Create("InvariantGlobalization"));
+        if (environment.Count > 0)
+            blocks.Add(Step("environment", new { Variables = environment.Select(e => new { e.Name, Value = Quote(e.Value) }).ToList() }));
+
+        blocks.Add(Step("app", new { spec.WorkingDirectory, Source = AppContextPath + "/" }));
+
+        blocks.Add(Step("runtime", new
+        {
+            Ports = spec.Ports.Select(p => p.ToString()).ToList(),
+            spec.User.User,
+            HealthCheck = spec.HealthCheck is { } h
+                ? new { h.Interval, h.Timeout, h.StartPeriod, h.Retries, Command = ExecForm(h.Command) }
+                : null,
+            Entrypoint = EntrypointFor(spec) is { Count: > 0 } e ? ExecForm(e) : null,
+            Command = spec.Command.Count > 0 && spec.Entrypoint.Count > 0 ? ExecForm(spec.Command) : null,
+        }));
+
+        var labels = ImageLabels.For(spec);
+        if (labels.Count > 0)
+            blocks.Add(Step("labels", new { Labels = labels.Select(l => new { l.Name, Value = Quote(l.Value) }).ToList() }));
+
+        var text = new StringBuilder();
+        foreach (var block in blocks.Select(b => b.TrimEnd('\n')).Where(b => b.Length > 0))
+        {
+            if (text.Length > 0) text.Append('\n');
+            text.Append(block).Append('\n');
+        }
+        return new GeneratedDockerfile(text.ToString(), diagnostics);
+    }
+
+    /// <summary>
+    /// The exec-form entrypoint: AiCommand when given, else the app kind's default
+    /// (the apphost for self-contained .NET, `dotnet app.dll` for framework-dependent).
+    /// </summary>
+    public static IReadOnlyList<string> EntrypointFor(AiImageSpec spec)
+    {
+        if (spec.Entrypoint.Count > 0) return spec.Entrypoint;
+        if (spec.Command.Count > 0) return spec.Command;
+        if (spec.Dotnet is { } dotnet)
+        {
+            return dotnet.SelfContained
+                ? new[] { $"{spec.WorkingDirectory}/{dotnet.AssemblyName}" }
+                : new[] { "/usr/share/dotnet/dotnet", $"{spec.WorkingDirectory}/{dotnet.AssemblyName}.dll" };
+        }
+        return Array.Empty<string>();
+    }
+
+    public static string ExecForm(IEnumerable<string> words) => JsonSerializer.Serialize(words.ToArray(), ExecFormJson);
+
+    /// <summary>Double-quotes a value for ENV/LABEL, escaping what the Dockerfile parser would expand or end on.</summary>
+    public static string Quote(string value)
+    {
+        var sb = new StringBuilder("\"");
+        foreach (var c in value)
+        {
+            switch (c)
+            {
+                case '\\': sb.Append("\\\\"); break;
+                case '"': sb.Append("\\\""); break;
+                case '$': sb.Append("\\$"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': break;
+                default: sb.Append(c); break;
+            }
+        }
+        return sb.Append('"').ToString();
+    }
+
+    private static string Step(string name, object model) => TemplateRenderer.Render("dockerfile/" + name + ".sbn", model);
+}

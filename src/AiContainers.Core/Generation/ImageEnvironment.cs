@@ -1,0 +1,44 @@
+using AiContainers.Core.Spec;
+
+namespace AiContainers.Core.Generation;
+
+/// <summary>The environment baked into the image: runtime settings first, then the user's (which win).</summary>
+public static class ImageEnvironment
+{
+    public static IReadOnlyList<NameValue> For(AiImageSpec spec)
+    {
+        var env = new List<NameValue>();
+        void Set(string name, string value) { env.RemoveAll(e => e.Name == name); env.Add(new NameValue(name, value)); }
+
+        if (spec.Gpu.Enabled)
+        {
+            // What the NVIDIA container toolkit reads: which GPUs, which driver libraries, which CUDA.
+            Set("NVIDIA_VISIBLE_DEVICES", spec.Gpu.VisibleDevices);
+            Set("NVIDIA_DRIVER_CAPABILITIES", spec.Gpu.Capabilities);
+            if (spec.Gpu.RequireCuda is { } require) Set("NVIDIA_REQUIRE_CUDA", require);
+        }
+
+        if (spec.Dotnet is { } dotnet)
+        {
+            if (!dotnet.SelfContained)
+            {
+                Set("DOTNET_ROOT", "/usr/share/dotnet");
+            }
+            if (dotnet.IsWebApp)
+            {
+                var tcp = spec.Ports.Where(p => p.Protocol == "tcp").Select(p => p.Number.ToString()).ToList();
+                Set("ASPNETCORE_HTTP_PORTS", tcp.Count > 0 ? string.Join(";", tcp) : "8080");
+            }
+            if (NeedsInvariantGlobalization(spec)) Set("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "true");
+            // Containers get a cgroup CPU/memory view; this keeps GC heaps sized to the limit.
+            Set("DOTNET_RUNNING_IN_CONTAINER", "true");
+        }
+
+        foreach (var user in spec.Environment) Set(user.Name, user.Value);
+        return env;
+    }
+
+    /// <summary>CUDA and Ubuntu bases ship no ICU; without it .NET refuses to start unless invariant.</summary>
+    public static bool NeedsInvariantGlobalization(AiImageSpec spec)
+        => spec.Dotnet is { GlobalizationInvariant: false } && !spec.SystemPackages.Any(p => p.StartsWith("libicu", StringComparison.Ordinal));
+}

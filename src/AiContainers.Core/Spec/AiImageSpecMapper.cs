@@ -1,0 +1,432 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using AiContainers.Core.Cuda;
+using AiContainers.Core.Diagnostics;
+using AiContainers.Core.Generation;
+using AiContainers.Core.Images;
+
+namespace AiContainers.Core.Spec;
+
+/// <summary>The outcome of mapping: a spec when there were no errors, and every diagnostic either way.</summary>
+public sealed record MapResult(AiImageSpec? Spec, IReadOnlyList<AiDiagnostic> Diagnostics)
+{
+    public bool Succeeded => Spec is not null;
+}
+
+/// <summary>
+/// Maps project properties and items onto <see cref="AiImageSpec"/> and validates them. Pure: no
+/// file system, no network, no clock; every problem is reported with its code and property, all at once.
+/// </summary>
+public static partial class AiImageSpecMapper
+{
+    public const string GeneratorVersion = "0.1.0";
+    public const string DefaultCpuOs = "ubuntu24.04";
+
+    private static readonly string[] KnownCapabilities = { "compute", "utility", "graphics", "video", "display", "compat32", "all" };
+
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*$")] private static partial Regex EnvNameRegex();
+    [GeneratedRegex(@"^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$")] private static partial Regex LabelKeyRegex();
+    [GeneratedRegex(@"^\d+(\.\d+)?\s*([bkmgt]i?b?)?$", RegexOptions.IgnoreCase)] private static partial Regex SizeRegex();
+    [GeneratedRegex(@"^\d+(ms|s|m|h)$")] private static partial Regex DurationRegex();
+    [GeneratedRegex(@"^(\d+|GPU-[0-9a-fA-F-]{8,}|MIG-[0-9a-zA-Z/-]+)$")] private static partial Regex GpuDeviceRegex();
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9.+-]*(=[A-Za-z0-9.+~:_-]+)?$")] private static partial Regex AptPackageRegex();
+    [GeneratedRegex(@"^[a-z_][a-z0-9_-]*$|^\d+$|^\d+:\d+$|^[a-z_][a-z0-9_-]*:[a-z_][a-z0-9_-]*$")] private static partial Regex UserRegex();
+    [GeneratedRegex(@"^\d+(\.\d+)*$")] private static partial Regex DriverRegex();
+    [GeneratedRegex(@"^ubuntu(\d+\.\d+)$")] private static partial Regex UbuntuRegex();
+
+    public static MapResult Map(ProjectInputs input, CudaImageCatalog? catalog = null)
+    {
+        catalog ??= CudaImageCatalog.Default;
+        var bag = new DiagnosticBag();
+
+        var projectName = input.Get("MSBuildProjectName") ?? input.Get("AssemblyName") ?? "app";
+        var builder = ParseEnum(input, bag, "AiImageBuilder", AiImageBuilderKind.Docker);
+        var mirror = RegistryMirror.TryParse(input.Get("AiRegistryMirror"), out var mirrorError);
+        if (mirror is null) { bag.Report(AiErrors.InvalidMirror, "AiRegistryMirror", input.Get("AiRegistryMirror"), mirrorError); mirror = RegistryMirror.None; }
+
+        var identity = MapIdentity(input, bag, projectName);
+        var gpuEnabled = ParseBool(input, bag, "AiGpu", true);
+        var baseImage = MapBase(input, bag, catalog, mirror, gpuEnabled);
+        var gpu = MapGpu(input, bag, gpuEnabled, baseImage?.Cuda);
+        var dotnet = MapDotnet(input, bag, mirror);
+        var user = MapUser(input, bag);
+        var workdir = input.Get("ContainerWorkingDirectory") ?? "/app";
+        if (!workdir.StartsWith('/')) bag.Report(AiErrors.RelativeWorkingDirectory, "ContainerWorkingDirectory", "ContainerWorkingDirectory", workdir);
+
+        var ports = MapPorts(input, bag);
+        var environment = MapNameValues(input, bag, "ContainerEnvironmentVariable", name => EnvNameRegex().IsMatch(name),
+            name => bag.Report(AiErrors.InvalidEnvironmentName, "ContainerEnvironmentVariable", "ContainerEnvironmentVariable", name));
+        var labels = MapNameValues(input, bag, "ContainerLabel", name => LabelKeyRegex().IsMatch(name),
+            name => bag.Report(AiErrors.InvalidLabelName, "ContainerLabel", name));
+        var health = MapHealthCheck(input, bag, ports, input.Get("_AiHealthProbeImagePath") ?? HealthProbe.ImagePath);
+        var packages = MapSystemPackages(input, bag);
+        var runCommands = input.Items("AiRunCommand").Select(i => i.Include.Trim()).Where(c => c.Length > 0).ToList();
+        var command = MapCommand(input, bag, "AiCommand");
+        var metadata = MapMetadata(input, bag, projectName);
+
+        var outputDirectory = input.Get("AiImageOutputPath") ?? Path.Combine(input.Get("MSBuildProjectDirectory") ?? ".", "bin", "aicontainer");
+        var build = new BuildSettings(builder, outputDirectory, mirror.ToString(), input.Get("_AiHealthProbePath"));
+
+        if (bag.HasErrors || baseImage is null || identity is null || gpu is null || user is null)
+            return new MapResult(null, bag.Items);
+
+        var spec = new AiImageSpec
+        {
+            ProjectName = projectName,
+            AppKind = AiAppKind.Dotnet,
+            Identity = identity,
+            Base = baseImage,
+            Gpu = gpu,
+            Dotnet = dotnet,
+            User = user,
+            WorkingDirectory = workdir,
+            Ports = ports,
+            Environment = environment,
+            Labels = labels,
+            HealthCheck = health,
+            SystemPackages = packages,
+            RunCommands = runCommands,
+            Command = command,
+            Metadata = metadata,
+            Build = build,
+        };
+        return new MapResult(spec, bag.Items);
+    }
+
+    // ---------------------------------------------------------------- identity
+
+    private static ImageIdentity? MapIdentity(ProjectInputs input, DiagnosticBag bag, string projectName)
+    {
+        var registry = input.Get("ContainerRegistry");
+        if (registry is not null)
+        {
+            registry = registry.TrimEnd('/');
+            if (!ImageReference.IsValidRegistry(registry)) bag.Report(AiErrors.InvalidRegistry, "ContainerRegistry", "ContainerRegistry", registry);
+        }
+
+        string? repository = input.Get("ContainerRepository") ?? input.Get("ContainerImageName");
+        if (repository is not null)
+        {
+            if (ImageReference.ValidateRepositoryPath(repository) is { } why) { bag.Report(AiErrors.InvalidRepository, "ContainerRepository", repository, why); repository = null; }
+        }
+        else
+        {
+            // Same default as the .NET SDK: the assembly name, lowercased, invalid characters replaced.
+            var candidate = Regex.Replace((input.Get("AssemblyName") ?? projectName).ToLowerInvariant(), "[^a-z0-9._/-]", "-").Trim('-', '.', '_');
+            if (ImageReference.ValidateRepositoryPath(candidate) is null) repository = candidate;
+            else bag.Report(AiErrors.MissingRepository, "ContainerRepository", projectName);
+        }
+
+        var tag = input.Get("ContainerImageTag");
+        var tagsText = input.Get("ContainerImageTags");
+        List<string> tags;
+        if (tag is not null && tagsText is not null) { bag.Report(AiErrors.TagAndTagsBothSet, "ContainerImageTag", tag, tagsText); tags = new(); }
+        else if (tagsText is not null)
+        {
+            tags = tagsText.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
+            foreach (var t in tags.Where(t => !ImageReference.IsValidTag(t))) bag.Report(AiErrors.InvalidTag, "ContainerImageTags", "ContainerImageTags", t);
+            if (tags.Count == 0) bag.Report(AiErrors.InvalidTag, "ContainerImageTags", "ContainerImageTags", tagsText);
+        }
+        else
+        {
+            tags = new() { tag ?? "latest" };
+            if (tag is not null && !ImageReference.IsValidTag(tag)) bag.Report(AiErrors.InvalidTag, "ContainerImageTag", "ContainerImageTag", tag);
+        }
+
+        var push = ParseBool(input, bag, "AiImagePush", true);
+        if (registry is not null && !push) bag.Report(AiErrors.PushSkipped, "AiImagePush", registry);
+        return repository is null ? null : new ImageIdentity(registry, repository, tags, push && registry is not null);
+    }
+
+    // ---------------------------------------------------------------- base image
+
+    private static BaseImageSpec? MapBase(ProjectInputs input, DiagnosticBag bag, CudaImageCatalog catalog, RegistryMirror mirror, bool gpu)
+    {
+        var explicitBase = input.Get("AiBaseImage");
+        var cudaText = input.Get("AiCudaVersion");
+        var minDriver = input.Get("AiMinDriverVersion");
+        if (minDriver is not null && !DriverRegex().IsMatch(minDriver)) { bag.Report(AiErrors.InvalidDriverVersion, "AiMinDriverVersion", minDriver); minDriver = null; }
+
+        if (explicitBase is not null)
+        {
+            if (cudaText is not null) { bag.Report(AiErrors.BaseImageAndCudaVersion, "AiBaseImage", explicitBase, cudaText); return null; }
+            foreach (var ignored in new[] { "AiCudnnVersion", "AiCudaFlavor", "AiBaseOs" }.Where(p => input.Get(p) is not null))
+                bag.Report(AiErrors.CudnnIgnoredWithBaseImage, ignored, ignored, explicitBase);
+            var reference = ImageReference.TryParse(explicitBase, out var error);
+            if (reference is null) { bag.Report(AiErrors.InvalidImageReference, "AiBaseImage", "AiBaseImage", explicitBase, error); return null; }
+            if (reference.IsLatestOrUntagged) bag.Report(AiErrors.LatestBaseTag, "AiBaseImage", "AiBaseImage", explicitBase);
+            var cuda = gpu ? CudaBaseResolver.FromExplicitImage(catalog, reference, minDriver) : null;
+            return new BaseImageSpec(reference.ToString(), mirror.Rewrite(reference).ToString(), reference.Canonical, cuda, cuda?.Os);
+        }
+
+        if (!gpu)
+        {
+            if (cudaText is not null) { bag.Report(AiErrors.CudaOnCpuImage, "AiCudaVersion", cudaText); return null; }
+            var os = input.Get("AiBaseOs") ?? DefaultCpuOs;
+            var match = UbuntuRegex().Match(os);
+            if (!match.Success) { bag.Report(AiErrors.UnknownEnumValue, "AiBaseOs", "AiBaseOs", os, "ubuntu20.04, ubuntu22.04, ubuntu24.04"); return null; }
+            var reference = new ImageReference(null, "ubuntu", match.Groups[1].Value, null);
+            return new BaseImageSpec(reference.ToString(), mirror.Rewrite(reference).ToString(), reference.Canonical, null, os);
+        }
+
+        var cudaSpec = CudaBaseResolver.Resolve(catalog, cudaText ?? catalog.DefaultVersion.ToString(), input.Get("AiCudnnVersion"),
+            input.Get("AiCudaFlavor"), input.Get("AiBaseOs"), minDriver, bag);
+        if (cudaSpec is null) return null;
+        var release = catalog.Find(Version.Parse(cudaSpec.Version), exactPatch: true)!;
+        var cudaReference = new ImageReference(null, CudaImageCatalog.Repository, CudaImageCatalog.Tag(release, cudaSpec.CudnnMajor, cudaSpec.Flavor, cudaSpec.Os), null);
+        return new BaseImageSpec(cudaReference.ToString(), mirror.Rewrite(cudaReference).ToString(), cudaReference.Canonical, cudaSpec, cudaSpec.Os);
+    }
+
+    // ---------------------------------------------------------------- GPU
+
+    private static GpuSpec? MapGpu(ProjectInputs input, DiagnosticBag bag, bool enabled, CudaBaseSpec? cuda)
+    {
+        var count = input.Get("AiGpuCount");
+        var devicesText = input.Get("AiGpuDevices");
+        var capabilitiesText = input.Get("AiGpuCapabilities");
+        var ok = true;
+
+        if (!enabled)
+        {
+            foreach (var p in new[] { "AiGpuCount", "AiGpuDevices", "AiGpuCapabilities" }.Where(p => input.Get(p) is not null))
+            { bag.Report(AiErrors.GpuSettingOnCpuImage, p, p); ok = false; }
+        }
+
+        if (count is not null && !count.Equals("all", StringComparison.OrdinalIgnoreCase) && !(int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1))
+        { bag.Report(AiErrors.InvalidGpuCount, "AiGpuCount", count); ok = false; }
+        if (count is not null && count.Equals("all", StringComparison.OrdinalIgnoreCase)) count = "all";
+
+        var devices = new List<string>();
+        if (devicesText is not null)
+        {
+            var parts = devicesText.Split(',');
+            string? why = null;
+            if (parts.Any(p => p.Trim().Length == 0)) why = "it has an empty entry";
+            else if (parts.FirstOrDefault(p => !GpuDeviceRegex().IsMatch(p.Trim())) is { } bad) why = $"'{bad.Trim()}' is neither an index nor a GPU-/MIG- UUID";
+            else if (parts.Select(p => p.Trim()).Distinct().Count() != parts.Length) why = "it names a device twice";
+            if (why is not null) { bag.Report(AiErrors.InvalidGpuDevices, "AiGpuDevices", devicesText, why); ok = false; }
+            else devices = parts.Select(p => p.Trim()).ToList();
+            if (count is not null && why is null) { bag.Report(AiErrors.GpuDevicesAndCount, "AiGpuDevices", devicesText, count); ok = false; }
+        }
+
+        var capabilities = "compute,utility";
+        if (capabilitiesText is not null)
+        {
+            var caps = capabilitiesText.Split(',', StringSplitOptions.TrimEntries);
+            var unknown = caps.FirstOrDefault(c => !KnownCapabilities.Contains(c.ToLowerInvariant()));
+            if (unknown is not null) { bag.Report(AiErrors.UnknownGpuCapability, "AiGpuCapabilities", capabilitiesText, unknown); ok = false; }
+            else capabilities = string.Join(",", caps.Select(c => c.ToLowerInvariant()).Distinct());
+        }
+
+        var shm = ParseSize(input, bag, "AiShmSize");
+        var memory = ParseSize(input, bag, "AiMemoryLimit");
+        var swap = input.Get("AiMemorySwap") == "-1" ? "-1" : ParseSize(input, bag, "AiMemorySwap");
+        var cpus = input.Get("AiCpuLimit");
+        if (cpus is not null && !(double.TryParse(cpus, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var c) && c > 0))
+        { bag.Report(AiErrors.InvalidCpuLimit, "AiCpuLimit", cpus); ok = false; }
+
+        if (!ok) return null;
+        var visible = devices.Count > 0 ? string.Join(",", devices) : "all";
+        var require = cuda is null ? null : $"cuda>={cuda.MajorMinor}";
+        return new GpuSpec(enabled, visible, capabilities, require, count, devices, shm, memory, swap, cpus);
+    }
+
+    // ---------------------------------------------------------------- .NET app
+
+    private static DotnetAppSpec? MapDotnet(ProjectInputs input, DiagnosticBag bag, RegistryMirror mirror)
+    {
+        var assembly = input.Get("AssemblyName") ?? input.Get("MSBuildProjectName") ?? "app";
+        var rid = input.Get("RuntimeIdentifier") ?? "linux-x64";
+        if (!rid.StartsWith("linux-", StringComparison.Ordinal)) { bag.Report(AiErrors.UnsupportedRuntimeIdentifier, "RuntimeIdentifier", rid); }
+        var selfContained = ParseBool(input, bag, "SelfContained", true);
+        var isWeb = ParseBool(input, bag, "UsingMicrosoftNETSdkWeb", false);
+        var invariant = ParseBool(input, bag, "InvariantGlobalization", false);
+        var publishDir = input.Get("PublishDir") ?? Path.Combine(input.Get("MSBuildProjectDirectory") ?? ".", "bin", "publish");
+
+        string? runtimeImage = null, runtimePull = null;
+        if (!selfContained)
+        {
+            var text = input.Get("AiDotnetRuntimeImage");
+            if (text is null)
+            {
+                var tfv = (input.Get("TargetFrameworkVersion") ?? "v10.0").TrimStart('v');
+                text = $"mcr.microsoft.com/dotnet/{(isWeb ? "aspnet" : "runtime")}:{tfv}";
+            }
+            var reference = ImageReference.TryParse(text, out var error);
+            if (reference is null) bag.Report(AiErrors.InvalidImageReference, "AiDotnetRuntimeImage", "AiDotnetRuntimeImage", text, error);
+            else { runtimeImage = reference.ToString(); runtimePull = mirror.Rewrite(reference).ToString(); }
+        }
+        return new DotnetAppSpec(assembly, rid, selfContained, publishDir, isWeb, invariant, runtimeImage, runtimePull);
+    }
+
+    private static ContainerUserSpec? MapUser(ProjectInputs input, DiagnosticBag bag)
+    {
+        var text = input.Get("ContainerUser");
+        if (text is null)
+            return new ContainerUserSpec($"{ContainerUserSpec.DefaultId}:{ContainerUserSpec.DefaultId}", ContainerUserSpec.DefaultId, ContainerUserSpec.DefaultId, CreateUser: true);
+        if (!UserRegex().IsMatch(text)) { bag.Report(AiErrors.InvalidUser, "ContainerUser", text); return null; }
+        var spec = text.Split(':') switch
+        {
+            [var u] when int.TryParse(u, out var uid) => new ContainerUserSpec(text, uid, uid, CreateUser: uid != 0),
+            [var u, var g] when int.TryParse(u, out var uid) && int.TryParse(g, out var gid) => new ContainerUserSpec(text, uid, gid, CreateUser: uid != 0),
+            _ => new ContainerUserSpec(text, null, null, CreateUser: text != "root"),
+        };
+        if (spec.IsRoot) bag.Report(AiErrors.RootUser, "ContainerUser", text, ContainerUserSpec.DefaultId);
+        return spec;
+    }
+
+    // ---------------------------------------------------------------- runtime surface
+
+    private static List<PortSpec> MapPorts(ProjectInputs input, DiagnosticBag bag)
+    {
+        var ports = new List<PortSpec>();
+        foreach (var item in input.Items("ContainerPort"))
+        {
+            var protocol = (item.Get("Type") ?? "tcp").ToLowerInvariant();
+            if (!int.TryParse(item.Include.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 1 or > 65535)
+            { bag.Report(AiErrors.InvalidPort, "ContainerPort", item.Include, "the port must be a number from 1 to 65535"); continue; }
+            if (protocol is not ("tcp" or "udp")) { bag.Report(AiErrors.InvalidPort, "ContainerPort", item.Include, $"the Type '{protocol}' is neither tcp nor udp"); continue; }
+            var port = new PortSpec(number, protocol);
+            if (!ports.Contains(port)) ports.Add(port);
+        }
+        return ports;
+    }
+
+    private static List<NameValue> MapNameValues(ProjectInputs input, DiagnosticBag bag, string itemType, Func<string, bool> validName, Action<string> reportBad)
+    {
+        var values = new List<NameValue>();
+        foreach (var item in input.Items(itemType))
+        {
+            var name = item.Include.Trim();
+            if (!validName(name)) { reportBad(name); continue; }
+            var value = item.Metadata.TryGetValue("Value", out var v) ? v : "";
+            values.RemoveAll(x => x.Name == name); // a later item overrides an earlier one, as in MSBuild
+            values.Add(new NameValue(name, value));
+        }
+        return values;
+    }
+
+    private static HealthCheckSpec? MapHealthCheck(ProjectInputs input, DiagnosticBag bag, List<PortSpec> ports, string probeImagePath)
+    {
+        var path = input.Get("AiHealthCheckPath");
+        if (path is null) return null;
+        if (!path.StartsWith('/') || path.Any(char.IsWhiteSpace)) { bag.Report(AiErrors.InvalidHealthCheckPath, "AiHealthCheckPath", path); return null; }
+        int port;
+        var portText = input.Get("AiHealthCheckPort");
+        if (portText is not null)
+        {
+            if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
+            { bag.Report(AiErrors.InvalidPort, "AiHealthCheckPort", portText, "AiHealthCheckPort must be a number from 1 to 65535"); return null; }
+        }
+        else if (ports.FirstOrDefault(p => p.Protocol == "tcp") is { } first) port = first.Number;
+        else { bag.Report(AiErrors.HealthCheckWithoutPort, "AiHealthCheckPath", path); return null; }
+
+        string Duration(string property, string fallback)
+        {
+            var text = input.Get(property);
+            if (text is null) return fallback;
+            if (DurationRegex().IsMatch(text)) return text;
+            bag.Report(AiErrors.InvalidDuration, property, property, text);
+            return fallback;
+        }
+        var interval = Duration("AiHealthCheckInterval", "30s");
+        var timeout = Duration("AiHealthCheckTimeout", "5s");
+        var start = Duration("AiHealthCheckStartPeriod", "15s");
+        var retries = ParsePositiveInt(input, bag, "AiHealthCheckRetries", 3);
+        var url = $"http://127.0.0.1:{port}{path}";
+        IReadOnlyList<string> command = MapCommand(input, bag, "AiHealthCheckCommand") is { Count: > 0 } custom ? custom : new[] { probeImagePath, url };
+        return new HealthCheckSpec(path, port, interval, timeout, start, retries, command);
+    }
+
+    private static List<string> MapSystemPackages(ProjectInputs input, DiagnosticBag bag)
+    {
+        var packages = new List<string>();
+        foreach (var item in input.Items("AiSystemPackages"))
+        {
+            foreach (var name in item.Include.Split(new[] { ';', ' ' }, StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!AptPackageRegex().IsMatch(name)) { bag.Report(AiErrors.InvalidSystemPackage, "AiSystemPackages", name); continue; }
+                if (!packages.Contains(name)) packages.Add(name);
+            }
+        }
+        packages.Sort(StringComparer.Ordinal); // deterministic, and one sorted list reads well in review
+        return packages;
+    }
+
+    private static List<string> MapCommand(ProjectInputs input, DiagnosticBag bag, string property)
+    {
+        var text = input.Get(property);
+        if (text is null) return new();
+        var words = CommandLine.TrySplit(text);
+        if (words is null || words.Count == 0) { bag.Report(AiErrors.InvalidAppendedCommand, property, property, text); return new(); }
+        return words.ToList();
+    }
+
+    private static ImageMetadata MapMetadata(ProjectInputs input, DiagnosticBag bag, string projectName)
+    {
+        string? created = null;
+        var explicitCreated = input.Get("AiImageCreated");
+        var epoch = input.Environment("SOURCE_DATE_EPOCH");
+        if (explicitCreated is not null)
+        {
+            if (DateTimeOffset.TryParse(explicitCreated, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var dto))
+                created = dto.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            else bag.Report(AiErrors.InvalidCreated, "AiImageCreated", "AiImageCreated", explicitCreated);
+        }
+        else if (epoch is not null)
+        {
+            if (long.TryParse(epoch, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+                created = DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            else bag.Report(AiErrors.InvalidCreated, "SOURCE_DATE_EPOCH", "SOURCE_DATE_EPOCH", epoch);
+        }
+        return new ImageMetadata(
+            Title: input.Get("ContainerTitle") ?? input.Get("Title") ?? input.Get("AssemblyName") ?? projectName,
+            Version: input.Get("Version"),
+            Description: input.Get("Description"),
+            Created: created,
+            Source: input.Get("RepositoryUrl"),
+            Revision: input.Get("SourceRevisionId"),
+            Authors: input.Get("Authors"),
+            Licenses: input.Get("PackageLicenseExpression"),
+            Vendor: input.Get("Company"),
+            GeneratorVersion: GeneratorVersion);
+    }
+
+    // ---------------------------------------------------------------- primitives
+
+    internal static bool ParseBool(ProjectInputs input, DiagnosticBag bag, string property, bool fallback)
+    {
+        var text = input.Get(property);
+        if (text is null) return fallback;
+        if (bool.TryParse(text, out var value)) return value;
+        bag.Report(AiErrors.InvalidBoolean, property, property, text);
+        return fallback;
+    }
+
+    internal static int ParsePositiveInt(ProjectInputs input, DiagnosticBag bag, string property, int fallback)
+    {
+        var text = input.Get(property);
+        if (text is null) return fallback;
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= 1) return v;
+        bag.Report(AiErrors.InvalidPositiveInteger, property, property, text);
+        return fallback;
+    }
+
+    internal static string? ParseSize(ProjectInputs input, DiagnosticBag bag, string property)
+    {
+        var text = input.Get(property);
+        if (text is null) return null;
+        if (SizeRegex().IsMatch(text)) return text.Replace(" ", "").ToLowerInvariant();
+        bag.Report(AiErrors.InvalidSize, property, property, text);
+        return null;
+    }
+
+    private static T ParseEnum<T>(ProjectInputs input, DiagnosticBag bag, string property, T fallback) where T : struct, Enum
+    {
+        var text = input.Get(property);
+        if (text is null) return fallback;
+        if (Enum.TryParse<T>(text, ignoreCase: true, out var v) && Enum.IsDefined(v) && !int.TryParse(text, out _)) return v;
+        bag.Report(AiErrors.UnknownEnumValue, property, property, text, string.Join(", ", Enum.GetNames<T>()));
+        return fallback;
+    }
+}

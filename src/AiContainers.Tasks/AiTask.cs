@@ -1,0 +1,61 @@
+using AiContainers.Core.Diagnostics;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+namespace AiContainers.Tasks;
+
+/// <summary>
+/// Base of every AiContainers task: runs the Core call and turns coded exceptions and diagnostics
+/// into MSBuild errors and warnings with their AICnnnn code, attributed to the project file.
+/// </summary>
+public abstract class AiTask : Microsoft.Build.Utilities.Task, IAiLog
+{
+    public sealed override bool Execute()
+    {
+        try
+        {
+            ExecuteCore();
+        }
+        catch (AiException e)
+        {
+            Report(e.Diagnostic);
+        }
+        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+        {
+            Log.LogWarning("AiContainers: cancelled.");
+        }
+        return !Log.HasLoggedErrors;
+    }
+
+    protected abstract void ExecuteCore();
+
+    /// <summary>Cancelled when MSBuild cancels the build (Ctrl+C); passed to every long Core call.</summary>
+    protected CancellationTokenSource Cancellation { get; } = new();
+
+    public void Message(AiLogLevel level, string text)
+        => Log.LogMessage(level switch { AiLogLevel.Summary => MessageImportance.High, AiLogLevel.Progress => MessageImportance.Normal, _ => MessageImportance.Low }, text);
+
+    public void Report(AiDiagnostic diagnostic)
+    {
+        var text = diagnostic.Message.StartsWith(diagnostic.Code + ": ", StringComparison.Ordinal)
+            ? diagnostic.Message[(diagnostic.Code.Length + 2)..]
+            : diagnostic.Message;
+        var file = BuildEngine?.ProjectFileOfTaskNode;
+        if (diagnostic.IsError) Log.LogError(null, diagnostic.Code, null, file, 0, 0, 0, 0, text);
+        else Log.LogWarning(null, diagnostic.Code, null, file, 0, 0, 0, 0, text);
+    }
+
+    protected static IReadOnlyDictionary<string, string> MetadataOf(ITaskItem item)
+    {
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in item.MetadataNames.Cast<string>())
+            result[name] = item.GetMetadata(name);
+        return result;
+    }
+}
+
+/// <summary>MSBuild calls Cancel on Ctrl+C; the tasks that talk to engines and registries honour it.</summary>
+public abstract class CancelableAiTask : AiTask, ICancelableTask
+{
+    public void Cancel() => Cancellation.Cancel();
+}

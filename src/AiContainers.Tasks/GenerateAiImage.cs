@@ -1,0 +1,26 @@
+using AiContainers.Core.Diagnostics;
+using AiContainers.Core.Generation;
+using AiContainers.Core.Spec;
+using Microsoft.Build.Framework;
+
+namespace AiContainers.Tasks;
+
+/// <summary>Writes the Dockerfile, .dockerignore and build context (and, with them, the deploy files) from spec.json.</summary>
+public sealed class GenerateAiImage : AiTask
+{
+    [Required] public string SpecFile { get; set; } = "";
+
+    [Output] public string DockerfilePath { get; set; } = "";
+    [Output] public string OutputDirectory { get; set; } = "";
+
+    protected override void ExecuteCore()
+    {
+        var spec = AiImageSpecJson.Read(SpecFile);
+        var generated = BuildContextWriter.Write(spec);
+        foreach (var diagnostic in generated.Diagnostics) Report(diagnostic);
+        DockerfilePath = generated.DockerfilePath;
+        OutputDirectory = generated.OutputDirectory;
+        var level = spec.Build.Builder == AiImageBuilderKind.None ? AiLogLevel.Summary : AiLogLevel.Progress;
+        Message(level, $"AiContainers: Dockerfile and build context for {spec.Identity.Name} written to {generated.OutputDirectory}");
+    }
+}
