@@ -5,7 +5,7 @@ namespace AiContainers.Core.Diagnostics;
 /// 5xxx weights, 6xxx SDK path. Codes are unique (a test enforces it) and listed in the README.
 /// Warnings take the x5xx half of their area.
 /// </summary>
-public static class AiErrors
+public static partial class AiErrors
 {
     private static AiDiagnosticDescriptor E(string code, string format) => new(code, AiSeverity.Error, format);
     private static AiDiagnosticDescriptor W(string code, string format) => new(code, AiSeverity.Warning, format);

@@ -54,6 +54,8 @@ public static partial class AiImageSpecMapper
         if (!workdir.StartsWith('/')) bag.Report(AiErrors.RelativeWorkingDirectory, "ContainerWorkingDirectory", "ContainerWorkingDirectory", workdir);
 
         var ports = MapPorts(input, bag);
+        // Like the official ASP.NET images: a web app with no declared port listens on 8080.
+        if (ports.Count == 0 && dotnet is { IsWebApp: true } && input.Items("ContainerPort").Count == 0) ports.Add(new PortSpec(8080, "tcp"));
         var environment = MapNameValues(input, bag, "ContainerEnvironmentVariable", name => EnvNameRegex().IsMatch(name),
             name => bag.Report(AiErrors.InvalidEnvironmentName, "ContainerEnvironmentVariable", "ContainerEnvironmentVariable", name));
         var labels = MapNameValues(input, bag, "ContainerLabel", name => LabelKeyRegex().IsMatch(name),
@@ -227,7 +229,8 @@ public static partial class AiImageSpecMapper
 
         if (!ok) return null;
         var visible = devices.Count > 0 ? string.Join(",", devices) : "all";
-        var require = cuda is null ? null : $"cuda>={cuda.MajorMinor}";
+        // Comma means AND for the NVIDIA container toolkit: the CUDA version and, when overridden, the driver.
+        var require = cuda is null ? null : $"cuda>={cuda.MajorMinor}" + (input.Get("AiMinDriverVersion") is { } d && DriverRegex().IsMatch(d) ? $",driver>={d}" : "");
         return new GpuSpec(enabled, visible, capabilities, require, count, devices, shm, memory, swap, cpus);
     }
 

@@ -19,9 +19,11 @@ public sealed class ProjectInputs
     private readonly Dictionary<string, List<InputItem>> _items = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _environment = new(StringComparer.Ordinal);
 
+    /// <summary>Sets a property; null removes it.</summary>
     public ProjectInputs Set(string name, string? value)
     {
-        if (value is not null) _properties[name] = value;
+        if (value is null) _properties.Remove(name);
+        else _properties[name] = value;
         return this;
     }
 
