@@ -2,7 +2,7 @@ using AiContainers.Core.Cuda;
 
 namespace AiContainers.Core.Spec;
 
-public enum AiImageBuilderKind { Docker, Sdk, None }
+public enum AiImageBuilderKind { Docker, None }
 
 /// <summary>What the image runs: a published .NET app, a Python project, or a model server.</summary>
 public enum AiAppKind { Dotnet, Python, TorchServe, TensorFlowServing }

@@ -1,0 +1,298 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using AiContainers.Core.Diagnostics;
+using AiContainers.Core.Registry;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace AiContainers.Core.Engine;
+
+/// <summary>
+/// The Docker Engine API through Docker.DotNet.Enhanced, which resolves the endpoint like the
+/// docker CLI (DOCKER_HOST, then the current docker context, then the platform socket). The API
+/// version is left unset: the client does not negotiate, and unversioned paths work on every engine.
+/// Errors from a build or push arrive inside the progress stream, so they are collected there.
+/// </summary>
+public sealed class DockerEngine : IContainerEngine
+{
+    private static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(5);
+    private readonly DockerClient _client;
+
+    private DockerEngine(DockerClient client)
+    {
+        _client = client;
+        Endpoint = client.Options.Endpoint?.ToString() ?? "(default)";
+    }
+
+    public string Endpoint { get; }
+
+    public static DockerEngine Create()
+    {
+        try
+        {
+            return new DockerEngine(new DockerClientBuilder().Build());
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var context = Environment.GetEnvironmentVariable("DOCKER_CONTEXT") ?? "current";
+            throw new AiException(AiErrors.DockerContextInvalid, null, context, e.Message);
+        }
+    }
+
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(PingTimeout);
+        try
+        {
+            await _client.System.PingAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is HttpRequestException or SocketException or IOException or TimeoutException or OperationCanceledException or DockerApiException)
+        {
+            var why = e is OperationCanceledException ? $"no answer within {PingTimeout.TotalSeconds:0} s" : Innermost(e).Message;
+            throw new AiException(AiErrors.EngineUnreachable, "AiImageBuilder", Endpoint, why);
+        }
+    }
+
+    public async Task<EngineBuildResult> BuildAsync(EngineBuildRequest request, IAiLog log, CancellationToken cancellationToken)
+    {
+        var parameters = new ImageBuildParameters
+        {
+            Tags = request.Tags.ToList(),
+            Dockerfile = "Dockerfile",
+            // Intermediate containers go away whether the build succeeds or fails: nothing dangling.
+            Remove = true,
+            ForceRemove = true,
+            NetworkMode = string.IsNullOrEmpty(request.NetworkMode) ? null : request.NetworkMode,
+            BuildArgs = request.BuildArgs is null ? null : new Dictionary<string, string>(request.BuildArgs),
+        };
+        var auths = request.PullCredentials.Select(kv => ToAuthConfig(kv.Key, kv.Value)).ToList();
+
+        // The context is streamed: a tar writer fills a pipe while the engine reads the other end.
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20));
+        long contextBytes = 0;
+        int contextFiles = 0;
+        var writer = Task.Run(() =>
+        {
+            using var counting = new CountingStream(pipe.Writer.AsStream());
+            try
+            {
+                contextFiles = BuildContextArchive.Write(request.ContextDirectory, counting, cancellationToken);
+            }
+            finally
+            {
+                contextBytes = counting.BytesWritten;
+            }
+        }, cancellationToken).ContinueWith(t => pipe.Writer.Complete(t.Exception?.GetBaseException()), TaskScheduler.Default);
+
+        var progress = new BuildProgress(log);
+        try
+        {
+            await using var reader = pipe.Reader.AsStream();
+            await _client.Images.BuildImageFromDockerfileAsync(parameters, reader, auths, new Dictionary<string, string>(), progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerApiException e)
+        {
+            throw new AiException(AiErrors.EngineRequestFailed, null, "the build", e.ResponseBody?.Trim() ?? e.Message, Endpoint);
+        }
+        await writer.ConfigureAwait(false);
+
+        if (progress.Error is { } error)
+            throw new AiException(AiErrors.BuildStepFailed, null, progress.CurrentStep ?? "the first step", error + progress.RecentOutput());
+        if (progress.ImageId is null) throw new AiException(AiErrors.BuildProducedNoImage, null);
+        return new EngineBuildResult(progress.ImageId, contextBytes, contextFiles);
+    }
+
+    public async Task<EnginePushResult> PushAsync(string name, string tag, RegistryCredential? credential, IAiLog log, CancellationToken cancellationToken)
+    {
+        var registry = name.Split('/')[0];
+        var progress = new PushProgress(log, tag);
+        try
+        {
+            await _client.Images.PushImageAsync(name, new ImagePushParameters { Tag = tag }, credential is null ? new AuthConfig() : ToAuthConfig(registry, credential), progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerApiException e)
+        {
+            var body = e.ResponseBody?.Trim() ?? e.Message;
+            throw new EnginePushException(body, PushErrorClassifier.Classify(body + " " + (int)e.StatusCode));
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            throw new EnginePushException(Innermost(e).Message, PushFailureKind.Transient);
+        }
+        if (progress.Error is { } error) throw new EnginePushException(error, PushErrorClassifier.Classify(error));
+        if (progress.Digest is null) throw new EnginePushException("the engine finished the push without reporting a digest", PushFailureKind.Other);
+        return new EnginePushResult(progress.Digest, progress.Size);
+    }
+
+    public async Task<EngineImageInfo?> InspectImageAsync(string nameOrId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var image = await _client.Images.InspectImageAsync(nameOrId, cancellationToken).ConfigureAwait(false);
+            return new EngineImageInfo(image.ID, image.Size, image.RepoTags?.ToList() ?? new List<string>(), image.RepoDigests?.ToList() ?? new List<string>());
+        }
+        catch (DockerImageNotFoundException)
+        {
+            return null;
+        }
+        catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task RemoveImageAsync(string nameOrId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.Images.DeleteImageAsync(nameOrId, new ImageDeleteParameters { Force = false }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerImageNotFoundException) { }
+        catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound) { }
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    private static AuthConfig ToAuthConfig(string registry, RegistryCredential credential)
+        => credential.IsIdentityToken
+            ? new AuthConfig { ServerAddress = registry, IdentityToken = credential.Secret }
+            : new AuthConfig { ServerAddress = registry, Username = credential.Username, Password = credential.Secret };
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null) e = e.InnerException;
+        return e;
+    }
+
+    internal static string? AuxString(JSONMessage message, string key)
+    {
+        if (message.Aux?.ExtensionData is not { } data || !data.TryGetValue(key, out var value) || value is null) return null;
+        return value switch
+        {
+            JsonElement { ValueKind: JsonValueKind.String } e => e.GetString(),
+            JsonElement e => e.ToString(),
+            _ => value.ToString(),
+        };
+    }
+
+    /// <summary>Synchronous progress: Progress&lt;T&gt; would post callbacks later and out of order.</summary>
+    private sealed class BuildProgress : IProgress<JSONMessage>
+    {
+        private readonly IAiLog _log;
+        private readonly Queue<string> _recent = new();
+        private readonly StringBuilder _line = new();
+        private readonly Dictionary<string, string> _pullStatus = new();
+
+        public BuildProgress(IAiLog log) => _log = log;
+
+        public string? Error { get; private set; }
+        public string? ImageId { get; private set; }
+        public string? CurrentStep { get; private set; }
+
+        public void Report(JSONMessage value)
+        {
+            if (value.Error is { } error && !string.IsNullOrEmpty(error.Message)) Error = error.Message.Trim();
+            if (AuxString(value, "ID") is { } id) ImageId = id;
+            if (!string.IsNullOrEmpty(value.Stream)) Stream(value.Stream);
+            if (!string.IsNullOrEmpty(value.Status))
+            {
+                // Pull progress: one line per layer state change, not per progress tick.
+                var key = value.ID ?? "";
+                if (!_pullStatus.TryGetValue(key, out var last) || last != value.Status)
+                {
+                    _pullStatus[key] = value.Status;
+                    if (value.Progress is null) _log.Message(AiLogLevel.Progress, "  " + (key.Length > 0 ? key + ": " : "") + value.Status);
+                }
+            }
+        }
+
+        private void Stream(string text)
+        {
+            foreach (var c in text)
+            {
+                if (c == '\n') Flush();
+                else if (c != '\r') _line.Append(c);
+            }
+        }
+
+        private void Flush()
+        {
+            var line = _line.ToString();
+            _line.Clear();
+            if (line.Length == 0) return;
+            if (line.StartsWith("Step ", StringComparison.Ordinal))
+            {
+                CurrentStep = line;
+                _recent.Clear();
+                _log.Message(AiLogLevel.Summary, "  " + line);
+                return;
+            }
+            if (line.StartsWith("Successfully built ", StringComparison.Ordinal) && ImageId is null)
+                ImageId = line["Successfully built ".Length..].Trim();
+            _recent.Enqueue(line);
+            while (_recent.Count > 40) _recent.Dequeue();
+            _log.Message(AiLogLevel.Progress, "    " + line);
+        }
+
+        public string RecentOutput()
+        {
+            if (_line.Length > 0) Flush();
+            var lines = _recent.Where(l => !l.StartsWith(" ---> ", StringComparison.Ordinal)).ToList();
+            return lines.Count == 0 ? "" : "\n--- step output ---\n" + string.Join("\n", lines) + "\n---";
+        }
+    }
+
+    private sealed class PushProgress : IProgress<JSONMessage>
+    {
+        private readonly IAiLog _log;
+        private readonly string _tag;
+        private readonly Dictionary<string, string> _status = new();
+
+        public PushProgress(IAiLog log, string tag) { _log = log; _tag = tag; }
+
+        public string? Error { get; private set; }
+        public string? Digest { get; private set; }
+        public long Size { get; private set; }
+
+        public void Report(JSONMessage value)
+        {
+            if (value.Error is { } error && !string.IsNullOrEmpty(error.Message)) Error = error.Message.Trim();
+            if (AuxString(value, "Digest") is { } digest && (AuxString(value, "Tag") ?? _tag) == _tag)
+            {
+                Digest = digest;
+                if (long.TryParse(AuxString(value, "Size"), out var size)) Size = size;
+            }
+            if (!string.IsNullOrEmpty(value.Status) && value.Progress is null)
+            {
+                var key = value.ID ?? "";
+                if (!_status.TryGetValue(key, out var last) || last != value.Status)
+                {
+                    _status[key] = value.Status;
+                    _log.Message(AiLogLevel.Progress, "  " + (key.Length > 0 ? key + ": " : "") + value.Status);
+                }
+            }
+        }
+    }
+
+    private sealed class CountingStream : Stream
+    {
+        private readonly Stream _inner;
+        public CountingStream(Stream inner) => _inner = inner;
+        public long BytesWritten { get; private set; }
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => BytesWritten; set => throw new NotSupportedException(); }
+        public override void Flush() => _inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) { _inner.Write(buffer, offset, count); BytesWritten += count; }
+        public override void Write(ReadOnlySpan<byte> buffer) { _inner.Write(buffer); BytesWritten += buffer.Length; }
+        protected override void Dispose(bool disposing) { if (disposing) _inner.Dispose(); base.Dispose(disposing); }
+    }
+}

@@ -1,0 +1,49 @@
+using AiContainers.Core.Diagnostics;
+using AiContainers.Core.Registry;
+
+namespace AiContainers.Core.Engine;
+
+/// <summary>What a build needs: the context folder (with its Dockerfile), the names to tag, and logins for base-image pulls.</summary>
+public sealed record EngineBuildRequest(
+    string ContextDirectory,
+    IReadOnlyList<string> Tags,
+    IReadOnlyDictionary<string, RegistryCredential> PullCredentials,
+    string? NetworkMode = null,
+    IReadOnlyDictionary<string, string>? BuildArgs = null);
+
+public sealed record EngineBuildResult(string ImageId, long ContextBytes, int ContextFiles);
+
+public sealed record EnginePushResult(string Digest, long Size);
+
+public sealed record EngineImageInfo(string Id, long Size, IReadOnlyList<string> RepoTags, IReadOnlyList<string> RepoDigests);
+
+/// <summary>
+/// The Docker engine as the pipeline sees it. One implementation talks the Engine API
+/// (<see cref="DockerEngine"/>); Docker.DotNet types stay behind this interface.
+/// </summary>
+public interface IContainerEngine : IDisposable
+{
+    /// <summary>The endpoint in use (DOCKER_HOST, the docker context, or the platform default).</summary>
+    string Endpoint { get; }
+
+    /// <summary>Fails fast with AIC3001 when nothing answers.</summary>
+    Task PingAsync(CancellationToken cancellationToken);
+
+    Task<EngineBuildResult> BuildAsync(EngineBuildRequest request, IAiLog log, CancellationToken cancellationToken);
+
+    /// <summary>Pushes one tag; errors reported inside the progress stream become <see cref="EnginePushException"/>.</summary>
+    Task<EnginePushResult> PushAsync(string name, string tag, RegistryCredential? credential, IAiLog log, CancellationToken cancellationToken);
+
+    Task<EngineImageInfo?> InspectImageAsync(string nameOrId, CancellationToken cancellationToken);
+
+    Task RemoveImageAsync(string nameOrId, CancellationToken cancellationToken);
+}
+
+/// <summary>A push error the engine reported in-band, with what kind of failure it looks like.</summary>
+public sealed class EnginePushException : Exception
+{
+    public EnginePushException(string message, PushFailureKind kind) : base(message) => Kind = kind;
+    public PushFailureKind Kind { get; }
+}
+
+public enum PushFailureKind { Transient, Unauthorized, Denied, NotFound, Other }
