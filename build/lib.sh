@@ -69,7 +69,8 @@ spawn() {
   mkdir -p "$(dirname "$logf")"
   # A backgrounded child of a non-interactive shell is never a process-group leader,
   # so setsid execs in place and $! is the daemon's own pid.
-  setsid "$@" </dev/null >>"$logf" 2>&1 &
+  # 9>&-: do not hand the setup lock (fd 9, see take_lock) to a daemon that outlives us.
+  setsid "$@" </dev/null >>"$logf" 2>&1 9>&- &
   local pid=$!
   pid_write "$name" "$pid" "$marker"
   sleep 0.2

@@ -15,8 +15,11 @@ namespace AiContainers.Core.Engine;
 /// version is left unset: the client does not negotiate, and unversioned paths work on every engine.
 /// Errors from a build or push arrive inside the progress stream, so they are collected there.
 /// </summary>
-public sealed class DockerEngine : IContainerEngine
+public sealed partial class DockerEngine : IContainerEngine
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@"\x1B\[[0-9;]*[A-Za-z]")]
+    private static partial System.Text.RegularExpressions.Regex AnsiEscape();
+
     private static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(5);
     private readonly DockerClient _client;
 
@@ -220,7 +223,8 @@ public sealed class DockerEngine : IContainerEngine
 
         private void Flush()
         {
-            var line = _line.ToString();
+            // RUN output on stderr arrives wrapped in ANSI colour codes; logs and errors want plain text.
+            var line = AnsiEscape().Replace(_line.ToString(), "");
             _line.Clear();
             if (line.Length == 0) return;
             if (line.StartsWith("Step ", StringComparison.Ordinal))
@@ -240,7 +244,7 @@ public sealed class DockerEngine : IContainerEngine
         public string RecentOutput()
         {
             if (_line.Length > 0) Flush();
-            var lines = _recent.Where(l => !l.StartsWith(" ---> ", StringComparison.Ordinal)).ToList();
+            var lines = _recent.Where(l => !l.StartsWith(" ---> ", StringComparison.Ordinal) && !l.StartsWith("Removing intermediate container", StringComparison.Ordinal)).ToList();
             return lines.Count == 0 ? "" : "\n--- step output ---\n" + string.Join("\n", lines) + "\n---";
         }
     }

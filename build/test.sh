@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The test command: sets up the real infrastructure (Docker engine, registries, stand-in base
+# images), packs the SDK, installs the offline Dockerfile linter, and runs every test.
+#   build/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~EndToEnd]
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+"$root/build/setup.sh"
+# shellcheck disable=SC1091
+. "${AIC_STATE:-/var/lib/aic-dev}/env.sh"
+export NUGET_PACKAGES="$root/artifacts/nuget-packages"
+"$root/build/pack.sh"
+
+# dockerfile-utils (npm) lints the generated Dockerfiles offline; installed once into artifacts/node.
+if [ ! -x "$root/artifacts/node/node_modules/.bin/dockerfile-utils" ]; then
+  echo "[aic-test] installing dockerfile-utils into artifacts/node"
+  npm install --silent --no-audit --no-fund --prefix "$root/artifacts/node" dockerfile-utils@0.16.3 >/dev/null
+fi
+export AIC_DOCKERFILE_LINTER="$root/artifacts/node/node_modules/.bin/dockerfile-utils"
+
+# The engine here has no bridge network: RUN steps use the host network. Base images come from the
+# stand-ins through the mirror (Docker Hub and mcr.microsoft.com are unreachable here).
+export AiBuildNetwork=host
+export AIC_TEST_MIRROR="docker.io=$AIC_MIRROR;mcr.microsoft.com=$AIC_MIRROR/mcr.microsoft.com"
+# Engine-backed tests fail instead of skipping when the engine is missing.
+export AIC_REQUIRE_ENGINE=1
+
+dotnet test "$root/tests/AiContainers.Tests/AiContainers.Tests.csproj" -c Release -nologo "$@"

@@ -1,0 +1,229 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using AiContainers.Tests.Infrastructure;
+
+namespace AiContainers.Tests.EndToEnd;
+
+/// <summary>
+/// `dotnet publish -p:PublishAiImage=true` against the real engine and registries that
+/// build/setup.sh starts, checked with real clients (docker, skopeo, curl).
+/// </summary>
+[TestClass]
+public sealed class EngineEndToEndTests
+{
+    private static string UniqueTag() => "e2e-" + Guid.NewGuid().ToString("N")[..10];
+
+    private static SdkProject SmallApp(string name, string extraProperties = "", string items = "")
+        => SdkProject.ConsoleApp(name, $"""
+            <AiGpu>false</AiGpu>
+            <ContainerRepository>e2e/{name.ToLowerInvariant()}</ContainerRepository>
+            {extraProperties}
+            """, items);
+
+    private static string[] Common(params string[] more)
+        => new[] { "AiRegistryMirror=" + EngineEnvironment.Mirror.Replace(";", "%3B"), "AiBuildNetwork=host" }.Concat(more).ToArray();
+
+    [TestMethod]
+    public void Sample_service_is_built_pushed_and_serves_its_model()
+    {
+        EngineEnvironment.Require();
+        var tag = UniqueTag();
+        var sample = Path.Combine(TestPaths.RepoRoot, "samples", "SentimentService");
+        var project = new SdkProjectAt(sample, "SentimentService");
+        var result = project.Publish(Common("ContainerRegistry=" + EngineEnvironment.Registry, "ContainerImageTag=" + tag));
+        Assert.AreEqual(0, result.ExitCode, result.Output);
+
+        var imageJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(sample, "bin", "Release", "aicontainer", "image.json"))).RootElement;
+        var reference = $"{EngineEnvironment.Registry}/samples/sentiment:{tag}";
+        Assert.AreEqual(reference, imageJson.GetProperty("image").GetString());
+        var digest = imageJson.GetProperty("digest").GetString()!;
+        StringAssert.StartsWith(digest, "sha256:");
+        StringAssert.Contains(result.Output, $"AiContainers: {EngineEnvironment.Registry}/samples/sentiment tags {tag} (pushed, digest {digest})");
+
+        // Read the pushed image back with skopeo: manifest digest and image config.
+        var inspect = EngineEnvironment.Skopeo("inspect", "--tls-verify=false", "docker://" + reference);
+        Assert.AreEqual(0, inspect.ExitCode, inspect.Output);
+        var manifest = JsonDocument.Parse(inspect.Output).RootElement;
+        Assert.AreEqual(digest, manifest.GetProperty("Digest").GetString(), "the AiImage digest is the registry's");
+        var labels = manifest.GetProperty("Labels");
+        Assert.AreEqual("12.4.1", labels.GetProperty("ai.containers.cuda").GetString());
+        Assert.AreEqual("9", labels.GetProperty("ai.containers.cudnn").GetString());
+        Assert.AreEqual("525.60.13", labels.GetProperty("ai.containers.min-driver").GetString());
+        Assert.AreEqual("docker.io/nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04", labels.GetProperty("org.opencontainers.image.base.name").GetString());
+        Assert.AreEqual("SentimentService", labels.GetProperty("org.opencontainers.image.title").GetString());
+
+        // --raw: the engine's own config blob; skopeo's OCI conversion would drop the Docker-only Healthcheck.
+        var configResult = EngineEnvironment.Skopeo("inspect", "--tls-verify=false", "--config", "--raw", "docker://" + reference);
+        Assert.AreEqual(0, configResult.ExitCode, configResult.Output);
+        var config = JsonDocument.Parse(configResult.Output).RootElement.GetProperty("config");
+        Assert.AreEqual("1654:1654", config.GetProperty("User").GetString(), "non-root user");
+        Assert.IsTrue(config.GetProperty("ExposedPorts").TryGetProperty("8080/tcp", out _));
+        var env = config.GetProperty("Env").EnumerateArray().Select(e => e.GetString()).ToList();
+        CollectionAssert.Contains(env, "NVIDIA_VISIBLE_DEVICES=all");
+        CollectionAssert.Contains(env, "NVIDIA_DRIVER_CAPABILITIES=compute,utility");
+        CollectionAssert.Contains(env, "NVIDIA_REQUIRE_CUDA=cuda>=12.4");
+        var health = config.GetProperty("Healthcheck").GetProperty("Test").EnumerateArray().Select(e => e.GetString()).ToList();
+        CollectionAssert.AreEqual(new[] { "CMD", "/usr/local/bin/aic-healthcheck", "http://127.0.0.1:8080/health" }, health);
+
+        // Pull it back and run it: the image's own HEALTHCHECK must reach healthy, /predict must run the model.
+        var local = EngineEnvironment.Docker("rmi", reference);
+        var pull = EngineEnvironment.Docker("pull", "-q", reference);
+        Assert.AreEqual(0, pull.ExitCode, pull.Output);
+        var name = "aic-e2e-" + tag;
+        var run = EngineEnvironment.Docker("run", "-d", "--name", name, "--network", "host", "--health-interval", "2s", reference);
+        Assert.AreEqual(0, run.ExitCode, run.Output);
+        try
+        {
+            var status = "";
+            for (int i = 0; i < 60 && status != "healthy"; i++)
+            {
+                Thread.Sleep(1000);
+                status = EngineEnvironment.Docker("inspect", "--format", "{{.State.Health.Status}}", name).Output.Trim();
+            }
+            Assert.AreEqual("healthy", status, EngineEnvironment.Docker("logs", name).Output);
+
+            using var http = new HttpClient();
+            var body = new StringContent("""{"features":[[1,0,0,0],[0,0,1,1]]}""", Encoding.UTF8, "application/json");
+            var response = http.PostAsync("http://127.0.0.1:8080/predict", body).GetAwaiter().GetResult();
+            Assert.AreEqual(HttpStatusCode.OK, response.StatusCode);
+            var scores = JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult()).RootElement.GetProperty("scores").EnumerateArray().Select(e => e.GetDouble()).ToList();
+
+            // The expected scores come from numpy over the same weights the model was written with.
+            var expected = ProcessRunner.Run("/usr/bin/python3", new[] { Path.Combine(sample, "model", "expected.py") });
+            Assert.AreEqual(0, expected.ExitCode, expected.Output);
+            var expectedScores = JsonDocument.Parse(expected.Output).RootElement.GetProperty("scores").EnumerateArray().Select(e => e.GetDouble()).ToList();
+            Assert.AreEqual(expectedScores.Count, scores.Count);
+            for (int i = 0; i < scores.Count; i++) Assert.AreEqual(expectedScores[i], scores[i], 1e-5);
+        }
+        finally
+        {
+            EngineEnvironment.Docker("rm", "-f", name);
+        }
+    }
+
+    [TestMethod]
+    public void Without_a_registry_the_image_stays_in_the_local_engine()
+    {
+        EngineEnvironment.Require();
+        var tag = UniqueTag();
+        var project = SmallApp("LocalOnly");
+        var result = project.Publish(Common("ContainerImageTags=" + tag + "%3Bstable-" + tag));
+        Assert.AreEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "(local engine only, id sha256:");
+        foreach (var t in new[] { tag, "stable-" + tag })
+        {
+            var inspect = EngineEnvironment.Docker("image", "inspect", "--format", "{{.Config.User}}", $"e2e/localonly:{t}");
+            Assert.AreEqual(0, inspect.ExitCode, inspect.Output);
+            Assert.AreEqual("1654:1654", inspect.Output.Trim());
+        }
+        var run = EngineEnvironment.Docker("run", "--rm", "--network", "host", $"e2e/localonly:{tag}", "a", "b");
+        Assert.AreEqual(0, run.ExitCode, run.Output);
+        StringAssert.Contains(run.Output, "hello from a b");
+        EngineEnvironment.Docker("rmi", $"e2e/localonly:{tag}", $"e2e/localonly:stable-{tag}");
+    }
+
+    [TestMethod]
+    public void A_failing_run_step_fails_the_publish_with_its_output_and_leaves_no_tag()
+    {
+        EngineEnvironment.Require();
+        var tag = UniqueTag();
+        var project = SmallApp("FailingStep", items: """<AiRunCommand Include="echo boom-from-step-as-$HOME &amp;&amp; exit 3" />""");
+        var result = project.Publish(Common("ContainerImageTag=" + tag));
+        Assert.AreNotEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "error AIC3002: docker build failed at Step");
+        StringAssert.Contains(result.Output, "RUN echo boom-from-step-as-$HOME");
+        StringAssert.Contains(result.Output, "returned a non-zero code: 3");
+        StringAssert.Contains(result.Output, "error AIC3002: boom-from-step-as-/root", "the step's own output is in the error");
+        var inspect = EngineEnvironment.Docker("image", "inspect", $"e2e/failingstep:{tag}");
+        Assert.AreNotEqual(0, inspect.ExitCode, "a failed build must not leave a tag");
+    }
+
+    [TestMethod]
+    public void An_unreachable_engine_fails_fast_with_a_coded_error()
+    {
+        var project = SmallApp("NoEngine");
+        var socket = Path.Combine(Path.GetTempPath(), "aic-no-engine-" + Guid.NewGuid().ToString("N")[..6] + ".sock");
+        var result = project.Publish(Common(), new Dictionary<string, string?> { ["DOCKER_HOST"] = "unix://" + socket });
+        Assert.AreNotEqual(0, result.ExitCode);
+        StringAssert.Contains(result.Output, "error AIC3001: No Docker engine answers at unix://" + socket);
+        StringAssert.Contains(result.Output, "set AiImageBuilder to None");
+    }
+
+    [TestMethod]
+    public void Authenticated_registry_refuses_anonymous_pushes_and_accepts_docker_config_credentials()
+    {
+        EngineEnvironment.Require();
+        var tag = UniqueTag();
+        var project = SmallApp("AuthPush");
+        var registry = EngineEnvironment.AuthRegistry;
+        var password = EngineEnvironment.AuthPassword;
+        var emptyConfig = TestPaths.NewTempDirectory("docker-config-empty");
+
+        var anonymous = project.Publish(Common("ContainerRegistry=" + registry, "ContainerImageTag=" + tag), new Dictionary<string, string?> { ["DOCKER_CONFIG"] = emptyConfig });
+        Assert.AreNotEqual(0, anonymous.ExitCode, anonymous.Output);
+        StringAssert.Contains(anonymous.Output, $"error AIC4001: Registry {registry} refused the credentials");
+
+        var config = TestPaths.NewTempDirectory("docker-config");
+        var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{EngineEnvironment.AuthUser}:{password}"));
+        File.WriteAllText(Path.Combine(config, "config.json"), $$"""{ "auths": { "{{registry}}": { "auth": "{{auth}}" } } }""");
+        var withLogin = project.Publish(Common("ContainerRegistry=" + registry, "ContainerImageTag=" + tag), new Dictionary<string, string?> { ["DOCKER_CONFIG"] = config });
+        Assert.AreEqual(0, withLogin.ExitCode, withLogin.Output);
+        StringAssert.Contains(withLogin.Output, "(pushed, digest sha256:");
+        Assert.IsFalse(withLogin.Output.Contains(password), "the registry password must never reach the log");
+        Assert.IsFalse(withLogin.Output.Contains(auth), "nor its base64 form");
+        foreach (var file in Directory.EnumerateFiles(project.OutputDirectory, "*", SearchOption.AllDirectories))
+            Assert.IsFalse(File.ReadAllText(file).Contains(password), $"{file} holds the password");
+
+        var inspect = EngineEnvironment.Skopeo("inspect", "--tls-verify=false", "--creds", $"{EngineEnvironment.AuthUser}:{password}", $"docker://{registry}/e2e/authpush:{tag}");
+        Assert.AreEqual(0, inspect.ExitCode, inspect.Output);
+    }
+
+    [TestMethod]
+    public void Sdk_environment_credentials_push_to_the_authenticated_registry()
+    {
+        EngineEnvironment.Require();
+        var tag = UniqueTag();
+        var project = SmallApp("EnvCredsPush");
+        var password = EngineEnvironment.AuthPassword;
+        var result = project.Publish(Common("ContainerRegistry=" + EngineEnvironment.AuthRegistry, "ContainerImageTag=" + tag), new Dictionary<string, string?>
+        {
+            ["DOCKER_CONFIG"] = TestPaths.NewTempDirectory("docker-config-none"),
+            ["DOTNET_CONTAINER_PUSH_REGISTRY_UNAME"] = EngineEnvironment.AuthUser,
+            ["DOTNET_CONTAINER_PUSH_REGISTRY_PWORD"] = password,
+        });
+        Assert.AreEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "DOTNET_CONTAINER_PUSH_REGISTRY_UNAME/PWORD");
+        Assert.IsFalse(result.Output.Contains(password), "the password must never reach the log");
+    }
+
+    [TestMethod]
+    public void Transient_registry_errors_are_retried_and_401_is_not()
+    {
+        EngineEnvironment.Require();
+        using var proxy = new RegistryFaultProxy(EngineEnvironment.Registry);
+        var project = SmallApp("RetryPush");
+        var tag = UniqueTag();
+        proxy.FailNext(2, HttpStatusCode.ServiceUnavailable, r => r.HttpMethod == "PUT" && r.RawUrl!.Contains("/manifests/"));
+        var result = project.Publish(Common("ContainerRegistry=" + proxy.HostPort, "ContainerImageTag=" + tag));
+        Assert.AreEqual(0, result.ExitCode, result.Output);
+        Assert.AreEqual(2, proxy.FaultsInjected);
+        StringAssert.Contains(result.Output, "retrying in");
+        StringAssert.Contains(result.Output, "(pushed, digest sha256:");
+
+        proxy.FailNext(1, HttpStatusCode.Forbidden, r => r.HttpMethod == "PUT" && r.RawUrl!.Contains("/manifests/"));
+        var denied = project.Publish(Common("ContainerRegistry=" + proxy.HostPort, "ContainerImageTag=" + UniqueTag()));
+        Assert.AreNotEqual(0, denied.ExitCode, denied.Output);
+        Assert.AreEqual(3, proxy.FaultsInjected);
+        Assert.IsFalse(denied.Output.Contains("retrying in"), "a 403 is never retried");
+        StringAssert.Matches(denied.Output, new System.Text.RegularExpressions.Regex("error AIC400[12]"));
+    }
+}
+
+/// <summary>An existing project folder (the samples) published the same way as a temp project.</summary>
+internal sealed class SdkProjectAt
+{
+    private readonly SdkProject _inner;
+    public SdkProjectAt(string directory, string name) => _inner = SdkProject.Existing(directory, name);
+    public ProcessResult Publish(IEnumerable<string>? properties = null, IReadOnlyDictionary<string, string?>? environment = null) => _inner.Publish(properties, environment);
+}

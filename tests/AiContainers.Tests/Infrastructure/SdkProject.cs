@@ -1,0 +1,101 @@
+namespace AiContainers.Tests.Infrastructure;
+
+/// <summary>
+/// A throwaway project that consumes the packed AiContainers.Sdk from artifacts/packages through its
+/// own nuget.config, published with the real `dotnet publish` (out of process, like a user).
+/// </summary>
+internal sealed class SdkProject
+{
+    private SdkProject(string name, string directory)
+    {
+        Name = name;
+        Directory = directory;
+    }
+
+    /// <summary>A project that already exists (the samples), with its own nuget.config.</summary>
+    public static SdkProject Existing(string directory, string name) => new(name, directory);
+
+    public SdkProject(string name)
+    {
+        Name = name;
+        Directory = TestPaths.NewTempDirectory(name);
+        File.WriteAllText(Path.Combine(Directory, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="aicontainers-local" value="{TestPaths.Packages}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+              </packageSources>
+            </configuration>
+            """);
+    }
+
+    public string Name { get; }
+    public string Directory { get; }
+    public string ProjectFile => Path.Combine(Directory, Name + ".csproj");
+    public string OutputDirectory => Path.Combine(Directory, "bin", "Release", "aicontainer");
+
+    public SdkProject Write(string relativePath, string content)
+    {
+        var path = Path.Combine(Directory, relativePath);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content);
+        return this;
+    }
+
+    /// <summary>A console app using the Sdk element form, with the given extra project XML.</summary>
+    public static SdkProject ConsoleApp(string name, string propertiesXml, string itemsXml = "", string sdkLine = "<Sdk Name=\"AiContainers.Sdk\" Version=\"0.1.0\" />")
+    {
+        var project = new SdkProject(name);
+        project.Write(name + ".csproj", $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              {sdkLine}
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <InvariantGlobalization>true</InvariantGlobalization>
+                <ImplicitUsings>enable</ImplicitUsings>
+                {propertiesXml}
+              </PropertyGroup>
+              <ItemGroup>
+                {itemsXml}
+              </ItemGroup>
+            </Project>
+            """);
+        project.Write("Program.cs", "Console.WriteLine(\"hello from \" + string.Join(' ', args));\n");
+        return project;
+    }
+
+    public ProcessResult Publish(IEnumerable<string>? properties = null, IReadOnlyDictionary<string, string?>? environment = null, string target = "")
+    {
+        EnsurePackage();
+        var args = new List<string> { "publish", ProjectFile, "-c", "Release", "-nologo", "-nodeReuse:false", "-p:UseSharedCompilation=false", "-v:n" };
+        if (target.Length > 0) args.Add("-t:" + target);
+        else args.Add("-p:PublishAiImage=true");
+        if (properties is not null) args.AddRange(properties.Select(p => "-p:" + p));
+        var env = new Dictionary<string, string?>
+        {
+            ["NUGET_PACKAGES"] = Path.Combine(TestPaths.RepoRoot, "artifacts", "nuget-packages"),
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            ["DOTNET_NOLOGO"] = "1",
+            ["MSBUILDTERMINALLOGGER"] = "off",
+            ["DOCKER_HOST"] = EngineEnvironment.DockerHost,
+        };
+        if (environment is not null) foreach (var (k, v) in environment) env[k] = v;
+        return ProcessRunner.Run("dotnet", args, Directory, env, TimeSpan.FromMinutes(10));
+    }
+
+    private static readonly object PackLock = new();
+
+    /// <summary>build/test.sh packs first; a test run from an IDE packs here when the package is missing.</summary>
+    private static void EnsurePackage()
+    {
+        lock (PackLock)
+        {
+            if (File.Exists(Path.Combine(TestPaths.Packages, "AiContainers.Sdk.0.1.0.nupkg"))) return;
+            var result = ProcessRunner.Run("bash", new[] { Path.Combine(TestPaths.RepoRoot, "build", "pack.sh") }, TestPaths.RepoRoot);
+            Assert.AreEqual(0, result.ExitCode, result.Output);
+        }
+    }
+}
