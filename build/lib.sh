@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 # Shared settings and helpers for build/setup.sh, build/standins.sh and build/teardown.sh.
 # Sourced, never run. Every path and port can be overridden from the environment.
 
@@ -15,7 +15,8 @@ AIC_AUTH_USER="${AIC_AUTH_USER:-aic}"
 AIC_REGISTRY="127.0.0.1:$AIC_REGISTRY_PORT"
 AIC_AUTH_REGISTRY="127.0.0.1:$AIC_AUTH_REGISTRY_PORT"
 AIC_AUTH_PASSWORD_FILE="$AIC_STATE/auth-registry.password"
-AIC_MIRROR="${AIC_MIRROR:-$AIC_REGISTRY/standin}"
+# Where stand-ins are pushed. Deliberately not read from AIC_MIRROR (tests may export that).
+AIC_MIRROR="${AIC_STANDIN_MIRROR:-$AIC_REGISTRY/standin}"
 AIC_PIDS="$AIC_STATE/pids"
 
 export DOCKER_HOST="unix://$AIC_DOCKER_SOCK"
@@ -93,8 +94,8 @@ http_code() { # url -> prints status code (000 when nothing answers)
 open_registry_up() { [ "$(http_code "http://$AIC_REGISTRY/v2/")" = 200 ]; }
 auth_registry_up() { [ "$(http_code "http://$AIC_AUTH_REGISTRY/v2/")" = 401 ]; }
 
-wait_for() { # seconds description command...
-  local secs="$1" what="$2"; shift 2
+wait_for() { # seconds description command...   (description: for readers of the call site)
+  local secs="$1"; shift 2
   local end=$((SECONDS + secs))
   until "$@"; do
     [ "$SECONDS" -lt "$end" ] || return 1

@@ -16,9 +16,11 @@
 #
 # Environment: AIC_STATE (/var/lib/aic-dev), AIC_CACHE (/var/cache/aic-dev),
 #   AIC_STANDINS=all|minimal|none|"ref-glob ..." (default all; see build/standins.sh),
-#   AIC_STANDINS_FORCE=1 rebuilds stand-ins, AIC_SKIP_PACKAGES=1 skips the package check.
+#   AIC_STANDINS_FORCE=1 rebuilds stand-ins, AIC_SKIP_PACKAGES=1 skips the package check,
+#   AIC_REGISTRY_PORT/AIC_AUTH_REGISTRY_PORT (5000/5001), AIC_DOCKER_ROOT, AIC_DOCKER_EXEC,
+#   AIC_REGISTRY_ROOT, AIC_STANDIN_MIRROR (default 127.0.0.1:$AIC_REGISTRY_PORT/standin).
 set -euo pipefail
-# shellcheck source=build/lib.sh
+# shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 T0=$SECONDS
@@ -42,12 +44,27 @@ ensure_packages() {
     return 0
   fi
   log "installing missing packages: ${missing[*]}"
-  local t=$SECONDS
-  apt-get -qq -o Dpkg::Use-Pty=0 update
-  apt-get -qq -o Dpkg::Use-Pty=0 install -y --no-install-recommends "${missing[@]}" >/dev/null
+  local t=$SECONDS rc=0 policy=/usr/sbin/policy-rc.d
+  # On a systemd machine the docker.io/docker-registry postinst would start the distro
+  # dockerd (default bridge, 172.17.0.0/16) and a registry on :5000. policy-rc.d forbids
+  # service starts during this install; it is removed again unless it was there before.
+  local own_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# temporary, build/setup.sh\nexit 101\n' >"$policy"; chmod 755 "$policy"; own_policy=1
+  fi
+  { apt-get -qq -o Dpkg::Use-Pty=0 update &&
+    apt-get -qq -o Dpkg::Use-Pty=0 install -y --no-install-recommends "${missing[@]}" >/dev/null; } || rc=$?
+  [ "$own_policy" = 0 ] || rm -f "$policy"
+  [ "$rc" = 0 ] || die "apt-get failed (rc $rc) installing: ${missing[*]}"
   log "packages installed ($(elapsed "$t"))"
 }
 if [ "${AIC_SKIP_PACKAGES:-0}" != 1 ]; then ensure_packages; fi
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+  for u in docker.service docker.socket docker-registry.service; do
+    systemctl is-active --quiet "$u" 2>/dev/null &&
+      warn "systemd unit $u is active (distro default: bridge network / registry on :5000); consider: systemctl disable --now $u"
+  done
+fi
 for c in dockerd docker docker-registry skopeo debootstrap htpasswd curl jq setsid flock; do
   command -v "$c" >/dev/null 2>&1 || die "required command '$c' not found"
 done

@@ -18,7 +18,7 @@
 #   AIC_CACHE              where bookworm-minbase.tar is cached (/var/cache/aic-dev)
 #   AIC_DEBIAN_MIRROR      (http://deb.debian.org/debian)
 set -euo pipefail
-# shellcheck source=build/lib.sh
+# shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 T0=$SECONDS
@@ -191,9 +191,9 @@ process() { # ref template vars...
   fi
 
   # Render: substitute until stable (values may reference other variables).
-  local df pass prev
+  local df prev
   df="$(<"$tfile")"
-  for pass in 1 2 3; do
+  for _ in 1 2 3; do
     prev="$df"
     for k in "${!V[@]}"; do df="${df//"{{$k}}"/"${V[$k]}"}"; done
     [ "$df" != "$prev" ] || break
@@ -212,7 +212,8 @@ process() { # ref template vars...
     FRESH=$((FRESH + 1)); return 0
   fi
 
-  local t=$SECONDS ctx logf="$LOGS/standin-$(tr -c 'A-Za-z0-9_.-' '_' <<<"$ref" | sed 's/_$//').log"
+  local t=$SECONDS ctx logf
+  logf="$LOGS/standin-$(tr -c 'A-Za-z0-9_.-' '_' <<<"$ref" | sed 's/_$//').log"
   case "$df" in *"$BASE_IMAGE"*) ensure_base_image ;; esac
   case "$df" in *"$BUSYBOX_IMAGE"*) ensure_busybox_image ;; esac
   ctx="$(mktemp -d "$TMP_ROOT/ctx.XXXXXX")"

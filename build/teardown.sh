@@ -8,7 +8,7 @@
 #                                (images, containers, registry contents). $AIC_STATE and
 #                                $AIC_CACHE (the debootstrap tarball) are kept.
 set -euo pipefail
-# shellcheck source=build/lib.sh
+# shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PURGE=0

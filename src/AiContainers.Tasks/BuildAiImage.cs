@@ -14,6 +14,10 @@ public sealed class BuildAiImage : CancelableAiTask
     /// <summary>Network mode for RUN steps (e.g. host where the engine runs without a bridge).</summary>
     public string? NetworkMode { get; set; }
 
+    /// <summary>FetchAiModels' manifest and the weights context GenerateAiImage laid out, when there are models.</summary>
+    public string? ModelManifestFile { get; set; }
+    public string? WeightsContextDirectory { get; set; }
+
     [Output] public string ImageId { get; set; } = "";
     [Output] public long ContextBytes { get; set; }
     [Output] public double BuildSeconds { get; set; }
@@ -23,6 +27,9 @@ public sealed class BuildAiImage : CancelableAiTask
         var spec = AiImageSpecJson.Read(SpecFile);
         using var engine = DockerEngine.Create();
         var publisher = new ImagePublisher(engine, new RegistryCredentialStore(), this);
+        var models = !string.IsNullOrEmpty(ModelManifestFile) && File.Exists(ModelManifestFile) ? Core.Weights.ModelManifest.Read(ModelManifestFile) : null;
+        if (Core.Weights.WeightsImagePlan.For(models) is { } weights)
+            publisher.EnsureWeightsImageAsync(weights, WeightsContextDirectory!, Cancellation.Token).GetAwaiter().GetResult();
         var (imageId, contextBytes, elapsed) = publisher.BuildAsync(spec, ContextDirectory, NetworkMode, Cancellation.Token).GetAwaiter().GetResult();
         ImageId = imageId;
         ContextBytes = contextBytes;

@@ -10,13 +10,20 @@ public sealed class GenerateAiImage : AiTask
 {
     [Required] public string SpecFile { get; set; } = "";
 
+    /// <summary>FetchAiModels' manifest; absent when the project declares no models.</summary>
+    public string? ModelManifestFile { get; set; }
+
+    /// <summary>Where the weights image context is laid out (outside the app context).</summary>
+    public string? WeightsContextDirectory { get; set; }
+
     [Output] public string DockerfilePath { get; set; } = "";
     [Output] public string OutputDirectory { get; set; } = "";
 
     protected override void ExecuteCore()
     {
         var spec = AiImageSpecJson.Read(SpecFile);
-        var generated = BuildContextWriter.Write(spec);
+        var models = !string.IsNullOrEmpty(ModelManifestFile) && File.Exists(ModelManifestFile) ? Core.Weights.ModelManifest.Read(ModelManifestFile) : null;
+        var generated = BuildContextWriter.Write(spec, models, WeightsContextDirectory);
         foreach (var diagnostic in generated.Diagnostics) Report(diagnostic);
         DockerfilePath = generated.DockerfilePath;
         OutputDirectory = generated.OutputDirectory;

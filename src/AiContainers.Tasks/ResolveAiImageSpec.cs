@@ -31,6 +31,7 @@ public sealed class ResolveAiImageSpec : AiTask
 
         var result = AiImageSpecMapper.Map(input);
         foreach (var diagnostic in result.Diagnostics) Report(diagnostic);
+        if (result.CudaReason is { Length: > 0 } reason) Message(Core.Diagnostics.AiLogLevel.Summary, "AiContainers: " + reason);
         if (result.Spec is not { } spec) return;
 
         AiImageSpecJson.Write(spec, SpecFile);

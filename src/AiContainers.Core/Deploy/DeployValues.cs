@@ -32,6 +32,12 @@ public static partial class DeployValues
     /// <summary>A YAML scalar for compose.yaml, where '$' starts variable interpolation unless doubled.</summary>
     public static string Compose(string value) => Yaml(value.Replace("$", "$$"));
 
+    /// <summary>
+    /// A literal for a Kubernetes env value or command word: the kubelet expands $(VAR) there and reads
+    /// $$ as one '$', so doubling every '$' keeps the text as docker and compose pass it.
+    /// </summary>
+    public static string KubernetesLiteral(string value) => value.Replace("$", "$$");
+
     /// <summary>A validated size (2g, 512m, 1.5gb, 1024) in docker's units: b, k, m, g (1024-based, like docker itself).</summary>
     public static string DockerSize(string size)
     {

@@ -22,6 +22,14 @@ public static class BuildContextArchive
         {
             cancellationToken.ThrowIfCancellationRequested();
             var full = Path.Combine(contextDirectory, relative);
+            var info = new FileInfo(full);
+            if (info.LinkTarget is { } linkTarget)
+            {
+                // Symlinks travel as symlinks (the Hugging Face cache layout is built of them).
+                writer.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, relative) { LinkName = linkTarget, Uid = 0, Gid = 0, ModificationTime = FixedTime, Mode = (UnixFileMode)0b111_111_111 });
+                files++;
+                continue;
+            }
             var entry = new PaxTarEntry(isDirectory ? TarEntryType.Directory : TarEntryType.RegularFile, isDirectory ? relative + "/" : relative)
             {
                 Uid = 0,
@@ -64,7 +72,8 @@ public static class BuildContextArchive
             {
                 var relative = relativeDir.Length == 0 ? name : relativeDir + "/" + name;
                 var full = Path.Combine(root, relative);
-                var isDirectory = Directory.Exists(full);
+                // A symlink is an entry of its own, never followed (it may point at a folder or outside).
+                var isDirectory = Directory.Exists(full) && new DirectoryInfo(full).LinkTarget is null;
                 // The Dockerfile and .dockerignore always travel: the engine needs them even when ignored.
                 if (relative is not ("Dockerfile" or ".dockerignore") && ignore.IsExcluded(relative))
                 {

@@ -79,7 +79,9 @@ public sealed partial class DockerEngine : IContainerEngine
         int contextFiles = 0;
         var writer = Task.Run(() =>
         {
-            using var counting = new CountingStream(pipe.Writer.AsStream());
+            // TarWriter writes headers and file data in small pieces; batching them into 1 MiB writes
+            // keeps the pipe's per-write flush cost from dominating a large context.
+            using var counting = new CountingStream(new BufferedStream(pipe.Writer.AsStream(), 1 << 20));
             try
             {
                 contextFiles = BuildContextArchive.Write(request.ContextDirectory, counting, cancellationToken);

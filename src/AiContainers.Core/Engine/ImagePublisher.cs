@@ -76,6 +76,25 @@ public sealed class ImagePublisher
         return (result.ImageId, result.ContextBytes, watch.Elapsed);
     }
 
+    /// <summary>
+    /// Builds the weights image only when no image of that content digest exists yet; otherwise the
+    /// weights are neither read nor sent. Returns the bytes sent (0 when reused).
+    /// </summary>
+    public async Task<long> EnsureWeightsImageAsync(Weights.WeightsImagePlan weights, string weightsContextDirectory, CancellationToken cancellationToken)
+    {
+        await _engine.PingAsync(cancellationToken).ConfigureAwait(false);
+        if (await _engine.InspectImageAsync(weights.Reference, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            _log.Message(AiLogLevel.Progress, $"AiContainers: weights image {weights.Reference} already built for {weights.ContentDigest}; reusing it");
+            return 0;
+        }
+        var watch = Stopwatch.StartNew();
+        _log.Message(AiLogLevel.Progress, $"AiContainers: building weights image {weights.Reference}");
+        var result = await _engine.BuildAsync(new EngineBuildRequest(weightsContextDirectory, new[] { weights.Reference }, new Dictionary<string, RegistryCredential>()), _log, cancellationToken).ConfigureAwait(false);
+        _log.Message(AiLogLevel.Summary, $"AiContainers: weights image {weights.Reference} built ({Format.Bytes(result.ContextBytes)} sent in {watch.Elapsed.TotalSeconds:0.0} s)");
+        return result.ContextBytes;
+    }
+
     /// <summary>Pushes every tag (when the spec asks for it) and describes the result.</summary>
     public async Task<PublishedImage> PushAsync(AiImageSpec spec, string imageId, long contextBytes, TimeSpan buildTime, CancellationToken cancellationToken)
     {

@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using AiContainers.Core.Diagnostics;
 using AiContainers.Core.Spec;
+using AiContainers.Core.Weights;
 
 namespace AiContainers.Core.Generation;
 
@@ -21,7 +22,7 @@ public static class DockerfileGenerator
 
     private static readonly JsonSerializerOptions ExecFormJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static GeneratedDockerfile Generate(AiImageSpec spec)
+    public static GeneratedDockerfile Generate(AiImageSpec spec, WeightsImagePlan? weights = null)
     {
         var diagnostics = new List<AiDiagnostic>();
         var blocks = new List<string>
@@ -35,6 +36,9 @@ public static class DockerfileGenerator
                 BaseMirrored = spec.Base.PullReference != spec.Base.Reference,
             }),
         };
+
+        if (weights is not null)
+            blocks.Add(Step("weights-stage", new { weights.Reference }));
 
         var dotnet = spec.Dotnet;
         if (dotnet is { SelfContained: false })
@@ -61,7 +65,10 @@ public static class DockerfileGenerator
         if (dotnet is { SelfContained: false })
             blocks.Add(Step("dotnet-runtime-copy", new { }));
 
-        var environment = ImageEnvironment.For(spec);
+        if (weights is not null)
+            blocks.Add(Step("weights-copy", new { Paths = weights.CopyPaths }));
+
+        var environment = ImageEnvironment.For(spec, weights?.Environment);
         if (ImageEnvironment.NeedsInvariantGlobalization(spec))
             diagnostics.Add(AiErrors.GlobalizationInvariantAssumed.Create("InvariantGlobalization"));
         if (environment.Count > 0)
@@ -80,7 +87,7 @@ public static class DockerfileGenerator
             Command = spec.Command.Count > 0 && spec.Entrypoint.Count > 0 ? ExecForm(spec.Command) : null,
         }));
 
-        var labels = ImageLabels.For(spec);
+        var labels = ImageLabels.For(spec, weights?.Labels);
         if (labels.Count > 0)
             blocks.Add(Step("labels", new { Labels = labels.Select(l => new { l.Name, Value = Quote(l.Value) }).ToList() }));
 

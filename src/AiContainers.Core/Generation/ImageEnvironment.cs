@@ -5,7 +5,7 @@ namespace AiContainers.Core.Generation;
 /// <summary>The environment baked into the image: runtime settings first, then the user's (which win).</summary>
 public static class ImageEnvironment
 {
-    public static IReadOnlyList<NameValue> For(AiImageSpec spec)
+    public static IReadOnlyList<NameValue> For(AiImageSpec spec, IReadOnlyList<NameValue>? weights = null)
     {
         var env = new List<NameValue>();
         void Set(string name, string value) { env.RemoveAll(e => e.Name == name); env.Add(new NameValue(name, value)); }
@@ -34,6 +34,8 @@ public static class ImageEnvironment
             Set("DOTNET_RUNNING_IN_CONTAINER", "true");
         }
 
+        // AI_MODEL_<NAME>_PATH (and HF_HOME for the Hugging Face cache layout) point at the weights.
+        foreach (var model in weights ?? Array.Empty<NameValue>()) Set(model.Name, model.Value);
         foreach (var user in spec.Environment) Set(user.Name, user.Value);
         return env;
     }

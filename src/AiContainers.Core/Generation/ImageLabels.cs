@@ -10,7 +10,7 @@ public static class ImageLabels
 {
     public const string Prefix = "ai.containers.";
 
-    public static IReadOnlyList<NameValue> For(AiImageSpec spec)
+    public static IReadOnlyList<NameValue> For(AiImageSpec spec, IReadOnlyList<NameValue>? weights = null)
     {
         var labels = new List<NameValue>();
         void Add(string name, string? value) { if (!string.IsNullOrEmpty(value)) labels.Add(new NameValue(name, value)); }
@@ -47,6 +47,9 @@ public static class ImageLabels
         Add(Prefix + "shm-size", spec.Gpu.ShmSize);
         Add(Prefix + "memory", spec.Gpu.MemoryLimit);
         Add(Prefix + "cpus", spec.Gpu.CpuLimit);
+
+        // Source, revision and content digest of every model, readable from the image alone.
+        labels.AddRange(weights ?? Array.Empty<NameValue>());
 
         foreach (var user in spec.Labels)
         {

@@ -1,4 +1,6 @@
 using AiContainers.Core.Cuda;
+using AiContainers.Core.Deploy;
+using AiContainers.Core.Weights;
 
 namespace AiContainers.Core.Spec;
 
@@ -35,6 +37,10 @@ public sealed record AiImageSpec
     public IReadOnlyList<string> Command { get; init; } = Array.Empty<string>();
     public required ImageMetadata Metadata { get; init; }
     public required BuildSettings Build { get; init; }
+    /// <summary>Runtime settings only the deploy files use (volumes, logs, companions, workload).</summary>
+    public DeploySpec Deploy { get; init; } = DeploySpec.Default;
+    /// <summary>Declared model weights (AiModel items); fetched on the host, layered through their own image.</summary>
+    public IReadOnlyList<ModelSpec> Models { get; init; } = Array.Empty<ModelSpec>();
 }
 
 public sealed record NameValue(string Name, string Value);

@@ -1,14 +1,17 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using AiContainers.Core.Cuda;
+using AiContainers.Core.Cuda.Inference;
+using AiContainers.Core.Deploy;
 using AiContainers.Core.Diagnostics;
 using AiContainers.Core.Generation;
 using AiContainers.Core.Images;
+using AiContainers.Core.Weights;
 
 namespace AiContainers.Core.Spec;
 
 /// <summary>The outcome of mapping: a spec when there were no errors, and every diagnostic either way.</summary>
-public sealed record MapResult(AiImageSpec? Spec, IReadOnlyList<AiDiagnostic> Diagnostics)
+public sealed record MapResult(AiImageSpec? Spec, IReadOnlyList<AiDiagnostic> Diagnostics, string? CudaReason = null)
 {
     public bool Succeeded => Spec is not null;
 }
@@ -46,7 +49,18 @@ public static partial class AiImageSpecMapper
 
         var identity = MapIdentity(input, bag, projectName);
         var gpuEnabled = ParseBool(input, bag, "AiGpu", true);
-        var baseImage = MapBase(input, bag, catalog, mirror, gpuEnabled);
+        // What the referenced packages and requirement pins need decides (or checks) the CUDA version.
+        var inference = CudaRequirementInference.Infer(new CudaInferenceInput
+        {
+            Packages = PackageReferenceInfo.FromItems(input.Items("PackageReference"), input.Items("PackageVersion")),
+            PythonRequirements = input.Get("_AiPythonRequirementsText"),
+            CudaVersion = input.Get("AiCudaVersion"),
+            CudnnVersion = input.Get("AiCudnnVersion"),
+            Gpu = gpuEnabled,
+            BaseImage = input.Get("AiBaseImage"),
+        }, catalog);
+        foreach (var d in inference.Diagnostics) bag.Add(d);
+        var baseImage = MapBase(input, bag, catalog, mirror, gpuEnabled, inference);
         var gpu = MapGpu(input, bag, gpuEnabled, baseImage?.Cuda);
         var dotnet = MapDotnet(input, bag, mirror);
         var user = MapUser(input, bag);
@@ -65,12 +79,14 @@ public static partial class AiImageSpecMapper
         var runCommands = input.Items("AiRunCommand").Select(i => i.Include.Trim()).Where(c => c.Length > 0).ToList();
         var command = MapCommand(input, bag, "AiCommand");
         var metadata = MapMetadata(input, bag, projectName);
+        var deploy = DeploySpecMapper.Map(input, bag);
+        var models = ModelSpecMapper.Map(input.Items("AiModel"), input.Get("MSBuildProjectDirectory") ?? ".", bag);
 
         var outputDirectory = input.Get("AiImageOutputPath") ?? Path.Combine(input.Get("MSBuildProjectDirectory") ?? ".", "bin", "aicontainer");
         var build = new BuildSettings(builder, outputDirectory, mirror.ToString(), input.Get("_AiHealthProbePath"));
 
         if (bag.HasErrors || baseImage is null || identity is null || gpu is null || user is null)
-            return new MapResult(null, bag.Items);
+            return new MapResult(null, bag.Items, inference.Reason);
 
         var spec = new AiImageSpec
         {
@@ -91,8 +107,10 @@ public static partial class AiImageSpecMapper
             Command = command,
             Metadata = metadata,
             Build = build,
+            Deploy = deploy,
+            Models = models,
         };
-        return new MapResult(spec, bag.Items);
+        return new MapResult(spec, bag.Items, inference.Reason);
     }
 
     // ---------------------------------------------------------------- identity
@@ -142,7 +160,7 @@ public static partial class AiImageSpecMapper
 
     // ---------------------------------------------------------------- base image
 
-    private static BaseImageSpec? MapBase(ProjectInputs input, DiagnosticBag bag, CudaImageCatalog catalog, RegistryMirror mirror, bool gpu)
+    private static BaseImageSpec? MapBase(ProjectInputs input, DiagnosticBag bag, CudaImageCatalog catalog, RegistryMirror mirror, bool gpu, CudaInference inference)
     {
         var explicitBase = input.Get("AiBaseImage");
         var cudaText = input.Get("AiCudaVersion");
@@ -157,8 +175,9 @@ public static partial class AiImageSpecMapper
             var reference = ImageReference.TryParse(explicitBase, out var error);
             if (reference is null) { bag.Report(AiErrors.InvalidImageReference, "AiBaseImage", "AiBaseImage", explicitBase, error); return null; }
             if (reference.IsLatestOrUntagged) bag.Report(AiErrors.LatestBaseTag, "AiBaseImage", "AiBaseImage", explicitBase);
-            var cuda = gpu ? CudaBaseResolver.FromExplicitImage(catalog, reference, minDriver) : null;
-            return new BaseImageSpec(reference.ToString(), mirror.Rewrite(reference).ToString(), reference.Canonical, cuda, cuda?.Os);
+            // nvidia/cuda, pytorch/pytorch, tensorflow/tensorflow:*-gpu … carry their CUDA into labels and checks.
+            var cuda = gpu ? FrameworkImages.Cuda(reference, catalog, minDriver) : null;
+            return new BaseImageSpec(reference.ToString(), mirror.Rewrite(reference).ToString(), reference.Canonical, cuda, string.IsNullOrEmpty(cuda?.Os) ? null : cuda.Os);
         }
 
         if (!gpu)
@@ -171,7 +190,7 @@ public static partial class AiImageSpecMapper
             return new BaseImageSpec(reference.ToString(), mirror.Rewrite(reference).ToString(), reference.Canonical, null, os);
         }
 
-        var cudaSpec = CudaBaseResolver.Resolve(catalog, cudaText ?? catalog.DefaultVersion.ToString(), input.Get("AiCudnnVersion"),
+        var cudaSpec = CudaBaseResolver.Resolve(catalog, cudaText ?? inference.CudaText ?? catalog.DefaultVersion.ToString(), input.Get("AiCudnnVersion") ?? inference.CudnnText,
             input.Get("AiCudaFlavor"), input.Get("AiBaseOs"), minDriver, bag);
         if (cudaSpec is null) return null;
         var release = catalog.Find(Version.Parse(cudaSpec.Version), exactPatch: true)!;

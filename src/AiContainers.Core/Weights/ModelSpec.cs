@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Serialization;
 
 namespace AiContainers.Core.Weights;
 
@@ -30,10 +31,10 @@ public sealed record ModelSource(ModelSourceKind Kind, string Text, string? Repo
 {
     public const string DefaultRevision = "main";
 
-    public string RevisionOrDefault => Revision ?? DefaultRevision;
+    [JsonIgnore] public string RevisionOrDefault => Revision ?? DefaultRevision;
 
     /// <summary>True when the hf:// revision is already a 40-hex commit, so no API call is needed to resolve it.</summary>
-    public bool IsPinnedCommit => Revision is { } r && ModelNaming.IsCommit(r);
+    [JsonIgnore] public bool IsPinnedCommit => Revision is { } r && ModelNaming.IsCommit(r);
 }
 
 /// <summary>One validated AiModel item.</summary>

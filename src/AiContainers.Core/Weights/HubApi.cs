@@ -1,0 +1,105 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using AiContainers.Core.Diagnostics;
+
+namespace AiContainers.Core.Weights;
+
+/// <summary>One file of a Hub repository at a commit.</summary>
+/// <param name="Oid">The git blob id (sha1): of the content for a regular file, of the pointer for an LFS file.</param>
+/// <param name="LfsSha256">The LFS object id, which is the SHA-256 of the content; null for a regular file.</param>
+public sealed record HubTreeEntry(string Path, long Size, string? Oid, string? LfsSha256);
+
+/// <summary>
+/// The subset of the Hugging Face Hub HTTP API that huggingface_hub's snapshot_download uses:
+/// <list type="bullet">
+/// <item><c>GET {endpoint}/api/models/{repo}/revision/{revision}</c> → <c>{"sha": "&lt;commit&gt;", "siblings": [...]}</c></item>
+/// <item><c>GET {endpoint}/api/models/{repo}/tree/{commit}?recursive=true</c> → <c>[{"type":"file","path","size","oid","lfs":{"oid":"&lt;sha256&gt;","size"}}]</c>, paged by a <c>Link: &lt;…&gt;; rel="next"</c> header</item>
+/// <item><c>GET {endpoint}/{repo}/resolve/{commit}/{path}</c> → the file, usually by a redirect, with X-Repo-Commit and X-Linked-Etag</item>
+/// </list>
+/// </summary>
+internal static partial class HubApi
+{
+    [GeneratedRegex(@"<([^>]+)>\s*;\s*rel\s*=\s*""?next""?", RegexOptions.IgnoreCase)] private static partial Regex NextLinkRegex();
+
+    public static string RepoPath(string repository) => string.Join('/', repository.Split('/').Select(Uri.EscapeDataString));
+
+    public static Uri ResolveUrl(HubSettings hub, string repository, string commit, string path)
+        => new(hub.Base + "/" + RepoPath(repository) + "/resolve/" + commit + "/" + string.Join('/', path.Split('/').Select(Uri.EscapeDataString)));
+
+    public static async Task<string> ResolveRevisionAsync(ModelHttp http, string model, string repository, string revision, CancellationToken cancellationToken)
+    {
+        var url = new Uri(http.Hub.Base + "/api/models/" + RepoPath(repository) + "/revision/" + Uri.EscapeDataString(revision));
+        var context = new RequestContext(model, $"revision '{revision}' of {repository}", repository, $"revision '{revision}' is not a branch, tag or commit of '{repository}'");
+        using var document = await GetJsonAsync(http, url, context, cancellationToken).ConfigureAwait(false);
+        if (document.RootElement.ValueKind == JsonValueKind.Object
+            && document.RootElement.TryGetProperty("sha", out var sha) && sha.ValueKind == JsonValueKind.String
+            && sha.GetString() is { } commit && ModelNaming.IsCommit(commit))
+            return commit;
+        throw new AiException(AiErrors.HubResponseInvalid, "HF_ENDPOINT", http.Hub.Base, context.What, "no 40-hex 'sha' in the revision info");
+    }
+
+    public static async Task<IReadOnlyList<HubTreeEntry>> ListFilesAsync(ModelHttp http, string model, string repository, string commit, CancellationToken cancellationToken)
+    {
+        Uri? url = new(http.Hub.Base + "/api/models/" + RepoPath(repository) + "/tree/" + commit + "?recursive=true");
+        var context = new RequestContext(model, $"the file list of {repository} at {commit}", repository, $"commit {commit} is not in '{repository}'");
+        var entries = new List<HubTreeEntry>();
+        for (var page = 0; url is not null; page++)
+        {
+            if (page > 10_000) throw new AiException(AiErrors.HubResponseInvalid, "HF_ENDPOINT", http.Hub.Base, context.What, "the pages never end");
+            var (response, _) = await http.GetAsync(url, 0, context, cancellationToken).ConfigureAwait(false);
+            using (response)
+            {
+                var next = response.Headers.TryGetValues("Link", out var links) ? links.Select(l => NextLinkRegex().Match(l)).FirstOrDefault(m => m.Success) : null;
+                using var document = await ReadJsonAsync(http, response, context, cancellationToken).ConfigureAwait(false);
+                if (document.RootElement.ValueKind != JsonValueKind.Array)
+                    throw new AiException(AiErrors.HubResponseInvalid, "HF_ENDPOINT", http.Hub.Base, context.What, "the tree is not a JSON array");
+                foreach (var element in document.RootElement.EnumerateArray())
+                    if (ParseEntry(element) is { } entry) entries.Add(entry);
+                url = next is null ? null : new Uri(url, next.Groups[1].Value);
+            }
+        }
+        return entries;
+    }
+
+    private static HubTreeEntry? ParseEntry(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Object) return null;
+        if (element.TryGetProperty("type", out var type) && type.GetString() != "file") return null;
+        if (!element.TryGetProperty("path", out var path) || path.GetString() is not { } p) return null;
+        var size = element.TryGetProperty("size", out var s) && s.TryGetInt64(out var n) ? n : -1;
+        var oid = element.TryGetProperty("oid", out var o) ? o.GetString() : null;
+        string? lfs = null;
+        if (element.TryGetProperty("lfs", out var l) && l.ValueKind == JsonValueKind.Object)
+        {
+            // The tree API names the LFS sha256 "oid"; the revision API's siblings name it "sha256".
+            lfs = (l.TryGetProperty("oid", out var lo) ? lo.GetString() : null) ?? (l.TryGetProperty("sha256", out var ls) ? ls.GetString() : null);
+            if (l.TryGetProperty("size", out var lsize) && lsize.TryGetInt64(out var ln)) size = ln;
+            lfs = lfs?.ToLowerInvariant();
+            if (lfs is not null && !ModelNaming.IsSha256(lfs)) lfs = null;
+        }
+        return new HubTreeEntry(p, size, oid?.ToLowerInvariant(), lfs);
+    }
+
+    private static async Task<JsonDocument> GetJsonAsync(ModelHttp http, Uri url, RequestContext context, CancellationToken cancellationToken)
+    {
+        var (response, _) = await http.GetAsync(url, 0, context, cancellationToken).ConfigureAwait(false);
+        using (response) return await ReadJsonAsync(http, response, context, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<JsonDocument> ReadJsonAsync(ModelHttp http, HttpResponseMessage response, RequestContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            return await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException e)
+        {
+            throw new AiException(AiErrors.HubResponseInvalid, "HF_ENDPOINT", http.Hub.Base, context.What, "not JSON (" + e.Message + ")");
+        }
+        catch (Exception e) when (ModelHttp.IsTransient(e, cancellationToken))
+        {
+            throw context.Failed(1, http.Describe(e), e);
+        }
+    }
+}

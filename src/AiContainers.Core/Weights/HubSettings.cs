@@ -1,0 +1,65 @@
+using AiContainers.Core.Diagnostics;
+
+namespace AiContainers.Core.Weights;
+
+/// <summary>
+/// The Hugging Face environment, read as huggingface_hub reads it: HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE.
+/// A class rather than a record so no generated ToString or equality ever prints the token.
+/// </summary>
+public sealed class HubSettings
+{
+    public const string DefaultEndpoint = "https://huggingface.co";
+
+    public HubSettings(Uri endpoint, string? token, bool offline)
+    {
+        Endpoint = endpoint;
+        Token = string.IsNullOrWhiteSpace(token) ? null : token.Trim();
+        Offline = offline;
+    }
+
+    public Uri Endpoint { get; }
+
+    /// <summary>Sent only as "Authorization: Bearer" to <see cref="Endpoint"/>'s own origin; never logged or written.</summary>
+    internal string? Token { get; }
+
+    public bool HasToken => Token is not null;
+    public bool Offline { get; }
+
+    public static HubSettings FromEnvironment(Func<string, string?> environment)
+    {
+        var endpointText = environment("HF_ENDPOINT");
+        endpointText = string.IsNullOrWhiteSpace(endpointText) ? DefaultEndpoint : endpointText.Trim().TrimEnd('/');
+        if (!Uri.TryCreate(endpointText, UriKind.Absolute, out var endpoint) || (endpoint.Scheme != Uri.UriSchemeHttps && endpoint.Scheme != Uri.UriSchemeHttp))
+            throw new AiException(AiErrors.InvalidHfEndpoint, "HF_ENDPOINT", endpointText);
+        return new HubSettings(endpoint, environment("HF_TOKEN"), IsTrue(environment("HF_HUB_OFFLINE")));
+    }
+
+    /// <summary>huggingface_hub's truthy values: 1, ON, YES, TRUE in any case.</summary>
+    public static bool IsTrue(string? value)
+        => value is not null && value.Trim().ToUpperInvariant() is "1" or "ON" or "YES" or "TRUE";
+
+    /// <summary>The endpoint without a trailing slash, for building API URLs.</summary>
+    internal string Base => Endpoint.AbsoluteUri.TrimEnd('/');
+
+    public override string ToString() => $"HF_ENDPOINT={Base}, HF_TOKEN {(HasToken ? "set" : "unset")}, HF_HUB_OFFLINE={(Offline ? "1" : "0")}";
+}
+
+/// <summary>Knobs of the network side; the defaults suit real hubs, tests shrink the delays.</summary>
+public sealed record FetchOptions
+{
+    /// <summary>Consecutive failed attempts (5xx, 429, resets, stalls) before giving up; an attempt that made progress resets the count.</summary>
+    public int MaxAttempts { get; init; } = 6;
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Retry-After is honoured up to this long.</summary>
+    public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>A response body that delivers nothing for this long counts as a dropped connection.</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan LockPollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+    public int BufferSize { get; init; } = 1 << 20;
+    public string UserAgent { get; init; } = "aicontainers/" + Spec.AiImageSpecMapper.GeneratorVersion;
+}

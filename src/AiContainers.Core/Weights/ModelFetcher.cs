@@ -1,0 +1,220 @@
+using System.Security.Cryptography;
+using AiContainers.Core.Diagnostics;
+
+namespace AiContainers.Core.Weights;
+
+/// <summary>
+/// Fetches AiModel sources into the host cache and verifies them: hf:// through the Hub API
+/// (revision → commit, file list with LFS sha256, resolve), https:// with the item's Sha256, local
+/// files and folders by hashing them into the cache. Runs on the host, so HF_TOKEN never reaches
+/// docker build. With HF_HUB_OFFLINE it makes no request at all and answers from the cache or fails at once.
+/// </summary>
+public sealed class ModelFetcher : IDisposable
+{
+    private readonly ModelCache _cache;
+    private readonly HubSettings _hub;
+    private readonly IAiLog _log;
+    private readonly ModelHttp _http;
+    private readonly BlobDownloader _downloader;
+
+    public ModelFetcher(ModelCache cache, HubSettings hub, IAiLog log, FetchOptions? options = null)
+    {
+        (_cache, _hub, _log) = (cache, hub, log);
+        _http = new ModelHttp(hub, options ?? new FetchOptions());
+        _downloader = new BlobDownloader(cache, _http, log);
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    public async Task<ModelFetchResult> FetchAsync(IReadOnlyList<ModelSpec> models, CancellationToken cancellationToken)
+    {
+        var fetched = new List<FetchedModel>();
+        foreach (var model in models) fetched.Add(await FetchAsync(model, cancellationToken).ConfigureAwait(false));
+        return ModelFetchResult.Create(fetched, _cache.Directory);
+    }
+
+    public async Task<FetchedModel> FetchAsync(ModelSpec model, CancellationToken cancellationToken)
+    {
+        var result = model.Source.Kind switch
+        {
+            ModelSourceKind.HuggingFace => await FetchHfAsync(model, cancellationToken).ConfigureAwait(false),
+            ModelSourceKind.Https => await FetchHttpsAsync(model, cancellationToken).ConfigureAwait(false),
+            _ => await FetchLocalAsync(model, cancellationToken).ConfigureAwait(false),
+        };
+        result = result with { ContentDigest = ModelLayout.Digest(ModelLayout.Plan(result)) };
+        _log.Message(AiLogLevel.Progress, $"AiContainers: model {model.Name}: {result.SourceDescription}, {result.Files.Count} file(s), {BlobDownloader.Bytes(result.TotalSize)}, {result.ContentDigest[..19]}");
+        return result;
+    }
+
+    // ---- hf:// ----
+
+    private async Task<FetchedModel> FetchHfAsync(ModelSpec model, CancellationToken cancellationToken)
+    {
+        var repository = model.Source.Repository!;
+        var revision = model.Source.RevisionOrDefault;
+
+        string commit;
+        if (model.Source.IsPinnedCommit) commit = revision;
+        else if (_hub.Offline) commit = _cache.ReadRevision(repository, revision) ?? throw NotCached(model, $"the commit that {repository}@{revision} resolved to");
+        else
+        {
+            commit = await HubApi.ResolveRevisionAsync(_http, model.Name, repository, revision, cancellationToken).ConfigureAwait(false);
+            _cache.WriteRevision(repository, revision, commit);
+            _log.Message(AiLogLevel.Progress, $"AiContainers: {repository}@{revision} is commit {commit}");
+        }
+
+        var tree = _cache.ReadTree(repository, commit);
+        var listed = tree is null;
+        if (tree is null)
+        {
+            if (_hub.Offline) throw NotCached(model, $"the file list of {repository} at {commit}");
+            tree = await HubApi.ListFilesAsync(_http, model.Name, repository, commit, cancellationToken).ConfigureAwait(false);
+        }
+        // Every listed name is checked, not only the selected ones, so no matcher quirk can let one through.
+        foreach (var entry in tree)
+            if (ModelFileSelector.UnsafePathReason(entry.Path) is { } reason)
+                throw new AiException(AiErrors.UnsafeModelFilePath, ModelSpecMapper.Property, model.Name, entry.Path, reason);
+        if (listed) _cache.WriteTree(repository, commit, tree);
+
+        var byPath = tree.ToDictionary(e => e.Path, StringComparer.Ordinal);
+        var selected = ModelFileSelector.Select(byPath.Keys, model.Files, model.Exclude);
+        if (selected.Count == 0) throw NoneMatched(model, $"{repository} at {commit}", byPath.Keys);
+
+        var files = new List<FetchedFile>();
+        foreach (var path in selected)
+        {
+            var entry = byPath[path];
+            var gitOid = entry.LfsSha256 is null && entry.Oid is { } oid && oid.Length == 40 ? oid : null;
+            var request = new BlobRequest(
+                model.Name, model.Name + "/" + path, HubApi.ResolveUrl(_hub, repository, commit, path),
+                new RequestContext(model.Name, $"'{path}'", repository, $"'{path}' is not in '{repository}' at {commit}"),
+                entry.LfsSha256, gitOid, entry.Size >= 0 ? entry.Size : null,
+                entry.LfsSha256 ?? (gitOid is not null ? "git-" + gitOid : "url-" + ModelCache.Key(repository + "@" + commit + "/" + path)),
+                commit);
+            var blob = _hub.Offline ? _downloader.TryCached(request) ?? throw NotCached(model, $"'{path}' of {repository} at {commit}")
+                : await _downloader.FetchAsync(request, cancellationToken).ConfigureAwait(false);
+            files.Add(new FetchedFile(path, blob.Size, blob.Sha256, blob.BlobPath, gitOid));
+        }
+
+        var target = model.Target;
+        var environmentValue = model.Layout == ModelLayoutKind.HfCache ? ModelLayout.HfSnapshotPath(target, repository, commit) : target;
+        return new FetchedModel(model.Name, model.Source, commit, model.Layout, target, model.EnvironmentVariable, environmentValue, files, "");
+    }
+
+    // ---- https:// ----
+
+    private async Task<FetchedModel> FetchHttpsAsync(ModelSpec model, CancellationToken cancellationToken)
+    {
+        var url = model.Source.Url!;
+        var display = ModelSpecMapper.RedactedUrl(url);
+        var request = new BlobRequest(model.Name, model.Name + "/" + model.FileName, new Uri(url), new RequestContext(model.Name, display, null),
+            model.Sha256, null, null, model.Sha256 ?? "url-" + ModelCache.Key(url), null);
+
+        BlobResult blob;
+        if (_hub.Offline)
+        {
+            var sha = model.Sha256 ?? _cache.ReadUrlSha256(url);
+            blob = sha is not null && _cache.HasBlob(sha)
+                ? new BlobResult(sha, _cache.BlobPath(sha), new FileInfo(_cache.BlobPath(sha)).Length, false)
+                : throw NotCached(model, display);
+        }
+        else
+        {
+            // Unverified content may have changed, so it is downloaded again; a pinned Sha256 is reused from the cache.
+            blob = await _downloader.FetchAsync(request, cancellationToken).ConfigureAwait(false);
+            if (model.Sha256 is null) _cache.WriteUrlSha256(url, blob.Sha256);
+        }
+
+        var targetDirectory = model.Target[..model.Target.LastIndexOf('/')];
+        var file = new FetchedFile(model.FileName!, blob.Size, blob.Sha256, blob.BlobPath);
+        return new FetchedModel(model.Name, model.Source, null, ModelLayoutKind.Files, targetDirectory, model.EnvironmentVariable, model.Target, [file], "");
+    }
+
+    // ---- local file or folder ----
+
+    private async Task<FetchedModel> FetchLocalAsync(ModelSpec model, CancellationToken cancellationToken)
+    {
+        var source = model.Source.LocalPath!;
+        if (File.Exists(source))
+        {
+            foreach (var (metadata, set) in new[] { ("Files", model.Files.Count > 0), ("Exclude", model.Exclude.Count > 0) })
+                if (set) throw new AiException(AiErrors.ModelMetadataNotApplicable, ModelSpecMapper.Property, model.Name, metadata, "a local file (Files and Exclude select inside a folder)");
+            var name = Path.GetFileName(source);
+            var imported = await ImportLocalAsync(model, source, name, cancellationToken).ConfigureAwait(false);
+            var imagePath = model.TargetIsExplicit ? model.Target : model.Target + "/" + name;
+            var targetDirectory = imagePath[..imagePath.LastIndexOf('/')];
+            var file = imported with { Path = imagePath[(imagePath.LastIndexOf('/') + 1)..] };
+            return new FetchedModel(model.Name, model.Source, null, ModelLayoutKind.Files, targetDirectory, model.EnvironmentVariable, imagePath, [file], "");
+        }
+        if (!Directory.Exists(source)) throw new AiException(AiErrors.LocalModelSourceMissing, ModelSpecMapper.Property, model.Name, model.Source.Text, source);
+        if (model.Sha256 is not null)
+            throw new AiException(AiErrors.ModelMetadataNotApplicable, ModelSpecMapper.Property, model.Name, "Sha256", "a local folder (Sha256 verifies a single file)");
+
+        var all = Directory.EnumerateFiles(source, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false })
+            .Select(f => Path.GetRelativePath(source, f).Replace('\\', '/'))
+            .ToList();
+        var selected = ModelFileSelector.Select(all, model.Files, model.Exclude);
+        if (selected.Count == 0) throw NoneMatched(model, source, all);
+        var files = new List<FetchedFile>();
+        foreach (var relative in selected)
+            files.Add(await ImportLocalAsync(model, Path.Combine(source, relative), relative, cancellationToken).ConfigureAwait(false));
+        return new FetchedModel(model.Name, model.Source, null, ModelLayoutKind.Files, model.Target, model.EnvironmentVariable, model.Target, files, "");
+    }
+
+    /// <summary>
+    /// Copies a local file into the cache while hashing it, so the layout links a read-only blob and a later
+    /// edit of the source cannot change a build in progress. Unchanged files (size and mtime) are not read again.
+    /// </summary>
+    private async Task<FetchedFile> ImportLocalAsync(ModelSpec model, string fullPath, string relative, CancellationToken cancellationToken)
+    {
+        var info = new FileInfo(fullPath);
+        if (_cache.ReadLocal(fullPath) is { } record && record.Size == info.Length && record.LastWriteTicks == info.LastWriteTimeUtc.Ticks && _cache.HasBlob(record.Sha256))
+        {
+            if (model.Sha256 is { } pinned && pinned != record.Sha256)
+                throw new AiException(AiErrors.ModelChecksumMismatch, ModelSpecMapper.Property, model.Name, relative, "SHA-256", record.Sha256, pinned);
+            return new FetchedFile(relative, record.Size, record.Sha256, _cache.BlobPath(record.Sha256));
+        }
+
+        var temp = _cache.TempPath("local-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
+        string sha;
+        long size;
+        try
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[1 << 20];
+            await using (var input = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan))
+            await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
+            {
+                int read;
+                while ((read = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                    await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                }
+                size = output.Length;
+            }
+            sha = Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
+            if (model.Sha256 is { } pinned && pinned != sha)
+                throw new AiException(AiErrors.ModelChecksumMismatch, ModelSpecMapper.Property, model.Name, relative, "SHA-256", sha, pinned);
+            _cache.Commit(temp, sha);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+        _cache.WriteLocal(fullPath, new ModelCache.LocalFileRecord(size, info.LastWriteTimeUtc.Ticks, sha));
+        return new FetchedFile(relative, size, sha, _cache.BlobPath(sha));
+    }
+
+    private AiException NotCached(ModelSpec model, string what)
+        => new(AiErrors.ModelNotCachedOffline, "HF_HUB_OFFLINE", model.Name, what, _cache.Directory);
+
+    private static AiException NoneMatched(ModelSpec model, string where, IEnumerable<string> available)
+    {
+        var list = available.OrderBy(p => p, StringComparer.Ordinal).ToList();
+        var shown = string.Join(", ", list.Take(20)) + (list.Count > 20 ? $" and {list.Count - 20} more" : "");
+        return new AiException(AiErrors.NoModelFilesMatched, ModelSpecMapper.Property, model.Name, where,
+            string.Join(";", model.Files), string.Join(";", model.Exclude), shown.Length == 0 ? "(none)" : shown);
+    }
+}

@@ -1,0 +1,154 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using AiContainers.Core.Diagnostics;
+
+namespace AiContainers.Core.Weights;
+
+public enum LayoutEntryKind { File, Symlink, Text }
+
+/// <summary>One thing a model puts into the image, at an absolute image path.</summary>
+/// <param name="SourcePath">File: the host file (cache blob or local file) to link or copy.</param>
+/// <param name="LinkTarget">Symlink: the relative target.</param>
+/// <param name="Text">Text: the file's content (hf-cache refs).</param>
+public sealed record LayoutEntry(string ImagePath, LayoutEntryKind Kind, string? SourcePath = null, long Size = 0, string? Sha256 = null, string? LinkTarget = null, string? Text = null);
+
+/// <summary>What <see cref="ModelLayout.Write(IEnumerable{FetchedModel}, string)"/> did.</summary>
+public sealed record LayoutStats(int Linked, int Copied, int Symlinks, int Texts, long Bytes);
+
+/// <summary>
+/// Turns fetched models into the files of the weights image, and writes them into a folder of the build
+/// context (hard links from the cache where the file system allows, else copies). The same plan feeds the
+/// content digest, so the digest changes exactly when what lands in the image changes.
+/// </summary>
+public static class ModelLayout
+{
+    /// <summary>
+    /// The entries of one model. <c>files</c>: TargetDirectory/&lt;path&gt;. <c>hf-cache</c> (TargetDirectory is HF_HOME):
+    /// hub/models--org--name/blobs/&lt;etag&gt;, snapshots/&lt;commit&gt;/&lt;path&gt; → ../../blobs/&lt;etag&gt; (relative symlinks),
+    /// refs/main and refs/&lt;revision&gt; holding the commit, as huggingface_hub's own cache has them.
+    /// </summary>
+    public static IReadOnlyList<LayoutEntry> Plan(FetchedModel model)
+    {
+        var entries = new List<LayoutEntry>();
+        if (model.Layout == ModelLayoutKind.Files)
+        {
+            foreach (var file in model.Files)
+                entries.Add(new LayoutEntry(model.TargetDirectory + "/" + file.Path, LayoutEntryKind.File, file.BlobPath, file.Size, file.Sha256));
+            return entries;
+        }
+
+        var repo = model.TargetDirectory + "/hub/" + ModelNaming.HfCacheFolder(model.Source.Repository!);
+        var commit = model.Commit!;
+        foreach (var file in model.Files.DistinctBy(f => f.HfBlobName))
+            entries.Add(new LayoutEntry(repo + "/blobs/" + file.HfBlobName, LayoutEntryKind.File, file.BlobPath, file.Size, file.Sha256));
+        foreach (var file in model.Files)
+        {
+            var depth = file.Path.Count(c => c == '/');
+            var up = string.Concat(Enumerable.Repeat("../", depth + 2));
+            entries.Add(new LayoutEntry(repo + "/snapshots/" + commit + "/" + file.Path, LayoutEntryKind.Symlink, LinkTarget: up + "blobs/" + file.HfBlobName));
+        }
+        // huggingface_hub reads refs/<revision> without stripping, so no trailing newline.
+        entries.Add(new LayoutEntry(repo + "/refs/" + ModelSource.DefaultRevision, LayoutEntryKind.Text, Text: commit));
+        if (model.Source.Revision is { } revision && revision != ModelSource.DefaultRevision && !ModelNaming.IsCommit(revision))
+            entries.Add(new LayoutEntry(repo + "/refs/" + revision, LayoutEntryKind.Text, Text: commit));
+        return entries;
+    }
+
+    /// <summary>The snapshot folder huggingface_hub resolves "org/name" to; the hf-cache model's environment value.</summary>
+    public static string HfSnapshotPath(string hfHome, string repository, string commit)
+        => hfHome + "/hub/" + ModelNaming.HfCacheFolder(repository) + "/snapshots/" + commit;
+
+    /// <summary>
+    /// sha256:&lt;hex&gt; over the sorted listing, one line per entry: "f &lt;path&gt; &lt;size&gt; &lt;sha256&gt;",
+    /// "l &lt;path&gt; &lt;target&gt;" or "t &lt;path&gt; &lt;sha256 of text&gt;". Host paths are not part of it.
+    /// </summary>
+    public static string Digest(IEnumerable<LayoutEntry> entries)
+    {
+        var listing = new StringBuilder("aicontainers-weights v1\n");
+        foreach (var e in entries.DistinctBy(e => e.ImagePath).OrderBy(e => e.ImagePath, StringComparer.Ordinal))
+        {
+            listing.Append(e.Kind switch
+            {
+                LayoutEntryKind.File => $"f {e.ImagePath} {e.Size} {e.Sha256}",
+                LayoutEntryKind.Symlink => $"l {e.ImagePath} {e.LinkTarget}",
+                _ => $"t {e.ImagePath} {Hex(SHA256.HashData(Encoding.UTF8.GetBytes(e.Text ?? "")))}",
+            }).Append('\n');
+        }
+        return "sha256:" + Hex(SHA256.HashData(Encoding.UTF8.GetBytes(listing.ToString())));
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="rootDirectory"/> with the image's weights: each entry at root + its image path.
+    /// Files are hard links to the cache (read-only, 0444, so the image's non-root user can read them) or copies.
+    /// </summary>
+    public static LayoutStats Write(IEnumerable<FetchedModel> models, string rootDirectory)
+    {
+        var root = Path.GetFullPath(rootDirectory);
+        if (Path.GetPathRoot(root) == root) throw new AiException(AiErrors.ModelLayoutFailed, null, root, "it is a file system root");
+        int linked = 0, copied = 0, symlinks = 0, texts = 0;
+        long bytes = 0;
+        try
+        {
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+            Directory.CreateDirectory(root);
+            foreach (var entry in models.SelectMany(Plan).DistinctBy(e => e.ImagePath))
+            {
+                var path = Path.Combine(root, entry.ImagePath.TrimStart('/'));
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                switch (entry.Kind)
+                {
+                    case LayoutEntryKind.File:
+                        if (HardLink.TryCreate(entry.SourcePath!, path)) linked++;
+                        else
+                        {
+                            File.Copy(entry.SourcePath!, path);
+                            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+                            copied++;
+                        }
+                        bytes += entry.Size;
+                        break;
+                    case LayoutEntryKind.Symlink:
+                        File.CreateSymbolicLink(path, entry.LinkTarget!);
+                        symlinks++;
+                        break;
+                    default:
+                        File.WriteAllText(path, entry.Text);
+                        texts++;
+                        break;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AiException(AiErrors.ModelLayoutFailed, null, root, e.Message);
+        }
+        return new LayoutStats(linked, copied, symlinks, texts, bytes);
+    }
+
+    private static string Hex(byte[] bytes) => Convert.ToHexString(bytes).ToLowerInvariant();
+}
+
+/// <summary>Hard links, which .NET has no API for: link(2) on Unix, CreateHardLinkW on Windows.</summary>
+internal static class HardLink
+{
+    /// <summary>False when the file system refuses (another device, no support); the caller copies instead.</summary>
+    public static bool TryCreate(string existing, string newPath)
+    {
+        try
+        {
+            return OperatingSystem.IsWindows() ? CreateHardLinkW(newPath, existing, IntPtr.Zero) : link(existing, newPath) == 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int link([MarshalAs(UnmanagedType.LPUTF8Str)] string oldpath, [MarshalAs(UnmanagedType.LPUTF8Str)] string newpath);
+
+    [DllImport("kernel32", SetLastError = true, CharSet = CharSet.Unicode)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    private static extern bool CreateHardLinkW(string newFileName, string existingFileName, IntPtr securityAttributes);
+}

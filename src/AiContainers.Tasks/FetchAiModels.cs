@@ -1,0 +1,45 @@
+using AiContainers.Core.Engine;
+using System.Globalization;
+using AiContainers.Core.Diagnostics;
+using AiContainers.Core.Spec;
+using AiContainers.Core.Weights;
+using Microsoft.Build.Framework;
+
+namespace AiContainers.Tasks;
+
+/// <summary>
+/// Fetches the AiModel items into the host model cache (verified, shared by every project) and writes
+/// the fetch result as a JSON manifest for the tasks that build the weights image. HF_ENDPOINT,
+/// HF_TOKEN and HF_HUB_OFFLINE come from the environment; the token is used for requests only.
+/// </summary>
+public sealed class FetchAiModels : CancelableAiTask
+{
+    /// <summary>The resolved spec (spec.json): its Models were mapped and validated by ResolveAiImageSpec.</summary>
+    [Required] public string SpecFile { get; set; } = "";
+
+    /// <summary>AiModelCacheDirectory; empty means $AIC_MODEL_CACHE, $XDG_CACHE_HOME/aicontainers/models or ~/.cache/aicontainers/models.</summary>
+    public string CacheDirectory { get; set; } = "";
+
+    [Required] public string ManifestFile { get; set; } = "";
+
+    protected override void ExecuteCore()
+    {
+        var specs = AiImageSpecJson.Read(SpecFile).Models;
+        if (specs.Count == 0)
+        {
+            // No models: no manifest, so later steps build no weights image.
+            if (File.Exists(ManifestFile)) File.Delete(ManifestFile);
+            return;
+        }
+
+        var cache = new ModelCache(ModelCache.ResolveDirectory(CacheDirectory, Environment.GetEnvironmentVariable));
+        var hub = HubSettings.FromEnvironment(Environment.GetEnvironmentVariable);
+        var started = DateTime.UtcNow;
+        using var fetcher = new ModelFetcher(cache, hub, this);
+        var result = fetcher.FetchAsync(specs, Cancellation.Token).GetAwaiter().GetResult();
+        ModelManifest.Write(result, ManifestFile);
+
+        Message(AiLogLevel.Summary, string.Create(CultureInfo.InvariantCulture, $"AiContainers: {result.Models.Count} model(s), {result.Models.Sum(m => m.Files.Count)} file(s), "
+            + $"{Format.Bytes(result.Models.Sum(m => m.TotalSize))} verified in {(DateTime.UtcNow - started).TotalSeconds:0.0} s (cache {cache.Directory}{(hub.Offline ? ", offline" : "")}), weights {result.ContentDigest}"));
+    }
+}
