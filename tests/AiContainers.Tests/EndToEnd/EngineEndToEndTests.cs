@@ -108,9 +108,17 @@ public sealed class EngineEndToEndTests
         EngineEnvironment.Require();
         var tag = UniqueTag();
         var project = SmallApp("LocalOnly");
-        var result = project.Publish(Common("ContainerImageTags=" + tag + "%3Bstable-" + tag));
+        // -getItem prints the AiImage output item as JSON, as a CI step would read it.
+        var result = project.Publish(Common("ContainerImageTags=" + tag + "%3Bstable-" + tag), extraArguments: new[] { "-getItem:AiImage" });
         Assert.AreEqual(0, result.ExitCode, result.Output);
-        StringAssert.Contains(result.Output, "(local engine only, id sha256:");
+        var json = result.Output[result.Output.IndexOf('{')..(result.Output.LastIndexOf('}') + 1)];
+        var item = JsonDocument.Parse(json).RootElement.GetProperty("Items").GetProperty("AiImage")[0];
+        Assert.AreEqual($"e2e/localonly:{tag}", item.GetProperty("Identity").GetString());
+        Assert.AreEqual($"{tag};stable-{tag}", item.GetProperty("Tags").GetString());
+        Assert.AreEqual("false", item.GetProperty("Pushed").GetString());
+        Assert.AreEqual("", item.GetProperty("Digest").GetString(), "no registry, no manifest digest");
+        StringAssert.StartsWith(item.GetProperty("ImageId").GetString(), "sha256:");
+        Assert.IsTrue(long.Parse(item.GetProperty("Size").GetString()!) > 10_000_000);
         foreach (var t in new[] { tag, "stable-" + tag })
         {
             var inspect = EngineEnvironment.Docker("image", "inspect", "--format", "{{.Config.User}}", $"e2e/localonly:{t}");
@@ -121,6 +129,22 @@ public sealed class EngineEndToEndTests
         Assert.AreEqual(0, run.ExitCode, run.Output);
         StringAssert.Contains(run.Output, "hello from a b");
         EngineEnvironment.Docker("rmi", $"e2e/localonly:{tag}", $"e2e/localonly:stable-{tag}");
+    }
+
+    [TestMethod]
+    public void Framework_dependent_app_runs_on_the_runtime_copied_from_the_official_image()
+    {
+        EngineEnvironment.Require();
+        var tag = UniqueTag();
+        var project = SmallApp("FrameworkDependent", "<SelfContained>false</SelfContained>");
+        var result = project.Publish(Common("ContainerImageTag=" + tag));
+        Assert.AreEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "FROM 127.0.0.1:5000/standin/mcr.microsoft.com/dotnet/runtime:10.0 AS dotnet-runtime");
+        Assert.IsFalse(File.Exists(Path.Combine(project.OutputDirectory, "app", "libcoreclr.so")), "framework-dependent: no runtime in the app folder");
+        var run = EngineEnvironment.Docker("run", "--rm", "--network", "host", $"e2e/frameworkdependent:{tag}", "fd");
+        Assert.AreEqual(0, run.ExitCode, run.Output);
+        StringAssert.Contains(run.Output, "hello from fd");
+        EngineEnvironment.Docker("rmi", $"e2e/frameworkdependent:{tag}");
     }
 
     [TestMethod]

@@ -67,13 +67,14 @@ internal sealed class SdkProject
         return project;
     }
 
-    public ProcessResult Publish(IEnumerable<string>? properties = null, IReadOnlyDictionary<string, string?>? environment = null, string target = "")
+    public ProcessResult Publish(IEnumerable<string>? properties = null, IReadOnlyDictionary<string, string?>? environment = null, string target = "", IEnumerable<string>? extraArguments = null)
     {
         EnsurePackage();
         var args = new List<string> { "publish", ProjectFile, "-c", "Release", "-nologo", "-nodeReuse:false", "-p:UseSharedCompilation=false", "-v:n" };
         if (target.Length > 0) args.Add("-t:" + target);
         else args.Add("-p:PublishAiImage=true");
         if (properties is not null) args.AddRange(properties.Select(p => "-p:" + p));
+        if (extraArguments is not null) args.AddRange(extraArguments);
         var env = new Dictionary<string, string?>
         {
             ["NUGET_PACKAGES"] = Path.Combine(TestPaths.RepoRoot, "artifacts", "nuget-packages"),
