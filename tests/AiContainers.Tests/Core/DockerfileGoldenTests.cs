@@ -17,6 +17,9 @@ public sealed class DockerfileGoldenTests
         yield return Case("cuda-devel-cudnn8", i => i.Set("AiCudaVersion", "11.8").Set("AiCudnnVersion", "8").Set("AiCudaFlavor", "devel"));
         yield return Case("cuda13-ubuntu22", i => i.Set("AiCudaVersion", "13.0.1").Set("AiBaseOs", "ubuntu22.04"));
         yield return Case("explicit-cuda-base", i => i.Set("AiBaseImage", "nvidia/cuda:12.1.1-cudnn8-runtime-ubuntu22.04"));
+        yield return Case("explicit-pytorch-base", i => i.Set("AiBaseImage", "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime"));
+        yield return Case("inferred-from-onnxruntime-gpu", i => i
+            .Add("PackageReference", "Microsoft.ML.OnnxRuntime.Gpu.Linux", ("Version", "1.20.1")));
         yield return Case("explicit-cpu-base-digest", i => i.Set("AiGpu", "false")
             .Set("AiBaseImage", "registry.example.com/base/debian@sha256:" + new string('a', 64)));
         yield return Case("ports-env-health", i => i.Set("AiCudaVersion", "12.6")
