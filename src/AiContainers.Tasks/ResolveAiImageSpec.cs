@@ -3,7 +3,12 @@ using Microsoft.Build.Framework;
 
 namespace AiContainers.Tasks;
 
-/// <summary>Maps the project's properties and items onto the spec, validates it, and writes spec.json. No I/O beyond that file.</summary>
+/// <summary>
+/// Maps the project's properties and items onto the spec, validates it, and writes spec.json. Reads only
+/// what the project points at: the requirements file (its pins decide the CUDA version) and, for
+/// Python and model-server projects, the files that go into the image, so bad inputs fail here,
+/// before any model is fetched or any engine is called.
+/// </summary>
 public sealed class ResolveAiImageSpec : AiTask
 {
     /// <summary>Items named after a property, with the value in metadata <c>Value</c>.</summary>
@@ -28,11 +33,23 @@ public sealed class ResolveAiImageSpec : AiTask
             input.Add(type, new InputItem(item.ItemSpec, metadata));
         }
         input.SetEnvironment("SOURCE_DATE_EPOCH", Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH"));
+        if (input.Get("_AiPythonRequirementsText") is null && input.Get("AiPythonRequirements") is { } requirements)
+        {
+            var path = Path.Combine(input.Get("MSBuildProjectDirectory") ?? ".", requirements);
+            // A missing file is reported with its code by the file check below.
+            if (File.Exists(path)) input.Set("_AiPythonRequirementsText", File.ReadAllText(path));
+        }
 
         var result = AiImageSpecMapper.Map(input);
         foreach (var diagnostic in result.Diagnostics) Report(diagnostic);
         if (result.CudaReason is { Length: > 0 } reason) Message(Core.Diagnostics.AiLogLevel.Summary, "AiContainers: " + reason);
         if (result.Spec is not { } spec) return;
+
+        var fileProblems = new List<Core.Diagnostics.AiDiagnostic>();
+        if (spec.Python is { } python) fileProblems.AddRange(Core.Python.PythonAppFiles.Plan(python, spec.Build.OutputDirectory).Diagnostics);
+        if (spec.Serving is { } serving) fileProblems.AddRange(Core.Serving.ServingFiles.Validate(serving));
+        foreach (var diagnostic in fileProblems) Report(diagnostic);
+        if (fileProblems.Any(d => d.IsError)) return;
 
         AiImageSpecJson.Write(spec, SpecFile);
         OutputDirectory = spec.Build.OutputDirectory;

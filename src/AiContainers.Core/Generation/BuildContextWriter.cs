@@ -1,4 +1,6 @@
 using AiContainers.Core.Diagnostics;
+using AiContainers.Core.Python;
+using AiContainers.Core.Serving;
 using AiContainers.Core.Spec;
 using AiContainers.Core.Weights;
 
@@ -9,7 +11,8 @@ public sealed record GeneratedImage(string OutputDirectory, string DockerfilePat
 
 /// <summary>
 /// Writes the Dockerfile and its build context into the output folder: the Dockerfile, a
-/// .dockerignore that keeps the deploy files out of the context, the app under <c>app/</c> and the
+/// .dockerignore that keeps the deploy files out of the context, the app under <c>app/</c>, a Python
+/// project's pip inputs under <c>python/</c>, a model server's models under <c>serving/</c> and the
 /// health probe under <c>aic/</c>. Copies only what changed, so a code-only publish touches little.
 /// </summary>
 public static class BuildContextWriter
@@ -34,6 +37,21 @@ public static class BuildContextWriter
             if (spec.Entrypoint.Count == 0 && spec.Command.Count == 0 && !File.Exists(Path.Combine(appSource, entry)))
                 throw new AiException(AiErrors.EntryPointMissing, "AssemblyName", entry, appSource);
             if (IsInside(output, appSource)) throw new AiException(AiErrors.OutputPathInsideApp, "AiImageOutputPath", output, appSource);
+        }
+
+        // A Python project's files and a model server's models are checked before anything is written.
+        PythonAppFilePlan? pythonFiles = null;
+        if (spec.Python is { } python)
+        {
+            pythonFiles = PythonAppFiles.Plan(python, output);
+            ThrowFirstError(pythonFiles.Diagnostics);
+        }
+        IReadOnlyList<ServingFile>? servingFiles = null;
+        if (spec.Serving is { } serving)
+        {
+            var plan = ServingFiles.Plan(serving);
+            ThrowFirstError(plan.Diagnostics);
+            servingFiles = plan.Files;
         }
 
         var weights = WeightsImagePlan.For(models);
@@ -63,6 +81,34 @@ public static class BuildContextWriter
             var appTarget = Path.Combine(output, DockerfileGenerator.AppContextPath);
             MirrorDirectory(appSource, appTarget);
             written.Add(appTarget + Path.DirectorySeparatorChar);
+        }
+
+        if (spec.Python is { } py && pythonFiles is not null)
+        {
+            var root = Path.GetFullPath(py.ProjectDirectory);
+            var appTarget = Path.Combine(output, DockerfileGenerator.AppContextPath);
+            MirrorFiles(pythonFiles.AppFiles.ToDictionary(f => f, f => Path.Combine(root, f), StringComparer.Ordinal), appTarget);
+            written.Add(appTarget + Path.DirectorySeparatorChar);
+            var builderTarget = Path.Combine(output, PythonAppSpec.ContextFolder);
+            MirrorFiles(pythonFiles.BuilderFiles.ToDictionary(f => f, f => Path.Combine(root, f), StringComparer.Ordinal), builderTarget);
+            written.Add(builderTarget + Path.DirectorySeparatorChar);
+        }
+
+        if (spec.Serving is { } served && servingFiles is not null)
+        {
+            var servingTarget = Path.Combine(output, ServingSpec.ContextFolder);
+            var files = servingFiles.ToDictionary(f => f.ContextPath, f => f.Source, StringComparer.Ordinal);
+            // Generated files are written after the mirror (which would delete them as unknown).
+            var generated = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (served.Runtime == ServingRuntime.TorchServe)
+            {
+                if (served.TorchServeConfig is { } userConfig) files["config.properties"] = userConfig;
+                else generated["config.properties"] = ServingFiles.TorchServeConfig();
+            }
+            else if (served.Models.Count > 1) generated["models.config"] = ServingFiles.TfModelConfig(served);
+            MirrorFiles(files, servingTarget, keep: generated.Keys);
+            foreach (var (relative, text) in generated) WriteIfChanged(Path.Combine(servingTarget, relative), text);
+            written.Add(servingTarget + Path.DirectorySeparatorChar);
         }
 
         if (spec.HealthCheck is { } health && health.Command.Count > 0 && health.Command[0] == HealthProbe.ImagePath)
@@ -104,21 +150,32 @@ public static class BuildContextWriter
 
     /// <summary>Makes <paramref name="target"/> an exact copy of <paramref name="source"/>, copying only changed files.</summary>
     public static void MirrorDirectory(string source, string target)
+        => MirrorFiles(Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories)
+            .ToDictionary(f => Path.GetRelativePath(source, f), f => f, StringComparer.Ordinal), target);
+
+    /// <summary>
+    /// Makes <paramref name="target"/> hold exactly <paramref name="files"/> (target-relative path to source
+    /// file) and the <paramref name="keep"/> paths, copying only changed files and removing the rest.
+    /// </summary>
+    public static void MirrorFiles(IReadOnlyDictionary<string, string> files, string target, IEnumerable<string>? keep = null)
     {
         Directory.CreateDirectory(target);
-        var sourceFiles = Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories)
-            .Select(f => Path.GetRelativePath(source, f)).ToHashSet(StringComparer.Ordinal);
+        var wanted = files.Keys.Select(k => k.Replace('\\', '/')).Concat(keep ?? Array.Empty<string>()).ToHashSet(StringComparer.Ordinal);
         foreach (var existing in Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories).ToList())
         {
-            if (!sourceFiles.Contains(Path.GetRelativePath(target, existing))) File.Delete(existing);
+            if (!wanted.Contains(Path.GetRelativePath(target, existing).Replace('\\', '/'))) File.Delete(existing);
         }
-        foreach (var relative in sourceFiles.OrderBy(f => f, StringComparer.Ordinal))
-            CopyIfChanged(Path.Combine(source, relative), Path.Combine(target, relative));
+        foreach (var (relative, source) in files.OrderBy(f => f.Key, StringComparer.Ordinal))
+            CopyIfChanged(source, Path.Combine(target, relative));
         foreach (var dir in Directory.EnumerateDirectories(target, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length))
         {
-            if (!Directory.Exists(Path.Combine(source, Path.GetRelativePath(target, dir))) && !Directory.EnumerateFileSystemEntries(dir).Any())
-                Directory.Delete(dir);
+            if (!Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
         }
+    }
+
+    private static void ThrowFirstError(IReadOnlyList<AiDiagnostic> diagnostics)
+    {
+        if (diagnostics.FirstOrDefault(d => d.IsError) is { } error) throw new AiException(error);
     }
 
     private static void CopyIfChanged(string from, string to)

@@ -2,6 +2,8 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using AiContainers.Core.Diagnostics;
+using AiContainers.Core.Python;
+using AiContainers.Core.Serving;
 using AiContainers.Core.Spec;
 using AiContainers.Core.Weights;
 
@@ -44,10 +46,15 @@ public static class DockerfileGenerator
         if (dotnet is { SelfContained: false })
             blocks.Add(Step("dotnet-runtime-stage", new { RuntimePull = dotnet.RuntimePullImage }));
 
+        var python = spec.Python;
+        if (python is not null)
+            blocks.Add(PythonBuilderStage(spec, python));
+
         blocks.Add(Step("final-from", new { BasePull = spec.Base.PullReference }));
 
-        if (spec.SystemPackages.Count > 0)
-            blocks.Add(Step("system-packages", new { Packages = spec.SystemPackages }));
+        var systemPackages = FinalStagePackages(spec);
+        if (systemPackages.Count > 0)
+            blocks.Add(Step("system-packages", new { Packages = systemPackages }));
 
         if (spec.User.CreateUser)
         {
@@ -68,13 +75,39 @@ public static class DockerfileGenerator
         if (weights is not null)
             blocks.Add(Step("weights-copy", new { Paths = weights.CopyPaths }));
 
+        if (python is not null)
+            blocks.Add(Step("python-venv-copy", new { Venv = PythonAppSpec.VirtualEnv }));
+
+        if (spec.Serving is { Runtime: ServingRuntime.TorchServe } torchServe)
+            blocks.Add(Step("serving-torchserve", new
+            {
+                ServingSpec.ContextFolder,
+                ModelStore = ServingSpec.TorchServeModelStore,
+                ConfigPath = ServingSpec.TorchServeConfigPath,
+                ConfigOrigin = torchServe.TorchServeConfig is null ? "generated" : "from AiTorchServeConfig",
+            }));
+        else if (spec.Serving is { Runtime: ServingRuntime.TensorFlowServing } tf)
+            blocks.Add(Step("serving-tfserving", new
+            {
+                ServingSpec.ContextFolder,
+                ModelsRoot = ServingSpec.TfModelsRoot,
+                ConfigPath = tf.Models.Count > 1 ? ServingSpec.TfModelConfigPath : null,
+            }));
+
         var environment = ImageEnvironment.For(spec, weights?.Environment);
         if (ImageEnvironment.NeedsInvariantGlobalization(spec))
             diagnostics.Add(AiErrors.GlobalizationInvariantAssumed.Create("InvariantGlobalization"));
         if (environment.Count > 0)
             blocks.Add(Step("environment", new { Variables = environment.Select(e => new { e.Name, Value = Quote(e.Value) }).ToList() }));
 
-        blocks.Add(Step("app", new { spec.WorkingDirectory, Source = AppContextPath + "/" }));
+        // Model servers have no app folder: the models above are their payload.
+        blocks.Add(spec.Serving is null
+            ? Step("app", new { spec.WorkingDirectory, Source = AppContextPath + "/" })
+            : Step("serving-workdir", new { spec.WorkingDirectory }));
+
+        // A Python command is the CMD, as in the classic training Dockerfile: the base's entrypoint
+        // (nvidia_entrypoint.sh on CUDA bases) still wraps it, and `docker run image python other.py` replaces it.
+        var commandOnly = python is not null && spec.Entrypoint.Count == 0;
 
         blocks.Add(Step("runtime", new
         {
@@ -83,8 +116,8 @@ public static class DockerfileGenerator
             HealthCheck = spec.HealthCheck is { } h
                 ? new { h.Interval, h.Timeout, h.StartPeriod, h.Retries, Command = ExecForm(h.Command) }
                 : null,
-            Entrypoint = EntrypointFor(spec) is { Count: > 0 } e ? ExecForm(e) : null,
-            Command = spec.Command.Count > 0 && spec.Entrypoint.Count > 0 ? ExecForm(spec.Command) : null,
+            Entrypoint = !commandOnly && EntrypointFor(spec) is { Count: > 0 } e ? ExecForm(e) : null,
+            Command = spec.Command.Count > 0 && (spec.Entrypoint.Count > 0 || commandOnly) ? ExecForm(spec.Command) : null,
         }));
 
         var labels = ImageLabels.For(spec, weights?.Labels);
@@ -115,6 +148,49 @@ public static class DockerfileGenerator
                 : new[] { "/usr/share/dotnet/dotnet", $"{spec.WorkingDirectory}/{dotnet.AssemblyName}.dll" };
         }
         return Array.Empty<string>();
+    }
+
+    /// <summary>AiSystemPackages plus, on Python images without their own interpreter, python3 from the OS.</summary>
+    public static IReadOnlyList<string> FinalStagePackages(AiImageSpec spec)
+    {
+        if (spec.Python is not { Interpreter: PythonInterpreterSource.OsPackages }) return spec.SystemPackages;
+        return spec.SystemPackages.Append("python3").Distinct().Order(StringComparer.Ordinal).ToList();
+    }
+
+    private static string PythonBuilderStage(AiImageSpec spec, PythonAppSpec python)
+    {
+        var apt = new List<string>(python.BuildPackages);
+        if (python.Interpreter == PythonInterpreterSource.OsPackages) apt.AddRange(new[] { "python3", "python3-venv" });
+        apt = apt.Distinct().Order(StringComparer.Ordinal).ToList();
+
+        string? versionCheck = null;
+        if (python.Version is { } version)
+        {
+            // The message is the coded error; Python fills in the version it found. No single quotes: it sits in a shell '...'.
+            var message = AiErrors.PythonVersionMismatch.Create("AiPythonVersion", "{v}", version).Message;
+            versionCheck = $"import sys; v = \"%d.%d\" % sys.version_info[:2]; sys.exit(0 if v == \"{version}\" else f\"{message}\")";
+        }
+
+        object? install = null;
+        var options = new List<string>();
+        if (python.WheelDirectory is { } wheels) options.Add($"--find-links {PythonAppSpec.BuilderInputs}/{wheels}");
+        if (python.Requirements is { } requirements) options.Add($"-r {PythonAppSpec.BuilderInputs}/{requirements}");
+        options.AddRange(python.Packages.Select(p => "'" + p + "'"));
+        if (python.Requirements is not null || python.Packages.Count > 0)
+            install = new { Options = options, CopyInputs = python.Requirements is not null || python.WheelDirectory is not null };
+
+        return Step("python-builder-stage", new
+        {
+            BasePull = spec.Base.PullReference,
+            AptPackages = apt.Count > 0 ? apt : null,
+            HasBuildTools = python.BuildPackages.Count > 0,
+            VersionCheck = versionCheck,
+            SystemSitePackages = python.SystemSitePackages,
+            Venv = PythonAppSpec.VirtualEnv,
+            PythonAppSpec.ContextFolder,
+            BuilderInputs = PythonAppSpec.BuilderInputs,
+            Install = install,
+        });
     }
 
     public static string ExecForm(IEnumerable<string> words) => JsonSerializer.Serialize(words.ToArray(), ExecFormJson);

@@ -34,6 +34,22 @@ public static class ImageEnvironment
             Set("DOTNET_RUNNING_IN_CONTAINER", "true");
         }
 
+        if (spec.Python is not null)
+        {
+            // The venv's bin/ goes first on PATH in the Dockerfile itself (ENV PATH=…:$PATH keeps the base's PATH).
+            Set("VIRTUAL_ENV", Python.PythonAppSpec.VirtualEnv);
+            // Logs reach `docker logs` as they happen; the non-root user cannot write .pyc files into the app anyway.
+            Set("PYTHONUNBUFFERED", "1");
+            Set("PYTHONDONTWRITEBYTECODE", "1");
+        }
+
+        if (spec.Serving is { Runtime: Serving.ServingRuntime.TensorFlowServing } tf)
+        {
+            // What the base image's own entrypoint reads, so `docker run --entrypoint /usr/bin/tf_serving_entrypoint.sh` serves the same model.
+            Set("MODEL_NAME", tf.Models[0].Name);
+            Set("MODEL_BASE_PATH", Serving.ServingSpec.TfModelsRoot);
+        }
+
         // AI_MODEL_<NAME>_PATH (and HF_HOME for the Hugging Face cache layout) point at the weights.
         foreach (var model in weights ?? Array.Empty<NameValue>()) Set(model.Name, model.Value);
         foreach (var user in spec.Environment) Set(user.Name, user.Value);

@@ -1,5 +1,7 @@
 using AiContainers.Core.Cuda;
 using AiContainers.Core.Deploy;
+using AiContainers.Core.Python;
+using AiContainers.Core.Serving;
 using AiContainers.Core.Weights;
 
 namespace AiContainers.Core.Spec;
@@ -22,6 +24,10 @@ public sealed record AiImageSpec
     public required BaseImageSpec Base { get; init; }
     public required GpuSpec Gpu { get; init; }
     public DotnetAppSpec? Dotnet { get; init; }
+    /// <summary>Set when <see cref="AppKind"/> is Python: the interpreter, the environment and which project files are the app.</summary>
+    public PythonAppSpec? Python { get; init; }
+    /// <summary>Set when <see cref="AppKind"/> is TorchServe or TensorFlowServing: the served models.</summary>
+    public ServingSpec? Serving { get; init; }
     public required ContainerUserSpec User { get; init; }
     public required string WorkingDirectory { get; init; }
     public IReadOnlyList<PortSpec> Ports { get; init; } = Array.Empty<PortSpec>();

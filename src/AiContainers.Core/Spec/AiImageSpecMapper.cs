@@ -6,6 +6,8 @@ using AiContainers.Core.Deploy;
 using AiContainers.Core.Diagnostics;
 using AiContainers.Core.Generation;
 using AiContainers.Core.Images;
+using AiContainers.Core.Python;
+using AiContainers.Core.Serving;
 using AiContainers.Core.Weights;
 
 namespace AiContainers.Core.Spec;
@@ -49,6 +51,16 @@ public static partial class AiImageSpecMapper
 
         var identity = MapIdentity(input, bag, projectName);
         var gpuEnabled = ParseBool(input, bag, "AiGpu", true);
+        // <Project Sdk="AiContainers.Sdk/…"> alone compiles nothing: the project folder is a Python app or a model server.
+        var noCompiledApp = ParseBool(input, bag, "_AiNoCompiledApp", false);
+        var servingRuntime = ServingSpecMapper.Runtime(input, bag);
+        var kind = servingRuntime switch
+        {
+            ServingRuntime.TorchServe => AiAppKind.TorchServe,
+            ServingRuntime.TensorFlowServing => AiAppKind.TensorFlowServing,
+            _ => noCompiledApp ? AiAppKind.Python : AiAppKind.Dotnet,
+        };
+        if (servingRuntime is { } compiledServing && !noCompiledApp) bag.Report(AiErrors.ServingNeedsStandaloneProject, "AiServingRuntime", compiledServing);
         // What the referenced packages and requirement pins need decides (or checks) the CUDA version.
         var inference = CudaRequirementInference.Infer(new CudaInferenceInput
         {
@@ -60,24 +72,39 @@ public static partial class AiImageSpecMapper
             BaseImage = input.Get("AiBaseImage"),
         }, catalog);
         foreach (var d in inference.Diagnostics) bag.Add(d);
-        var baseImage = MapBase(input, bag, catalog, mirror, gpuEnabled, inference);
+        var baseImage = servingRuntime is { } runtime
+            ? MapServingBase(input, bag, catalog, mirror, gpuEnabled, inference, runtime)
+            : MapBase(input, bag, catalog, mirror, gpuEnabled, inference);
         var gpu = MapGpu(input, bag, gpuEnabled, baseImage?.Cuda);
-        var dotnet = MapDotnet(input, bag, mirror);
-        var user = MapUser(input, bag);
-        var workdir = input.Get("ContainerWorkingDirectory") ?? "/app";
+        var dotnet = kind == AiAppKind.Dotnet ? MapDotnet(input, bag, mirror) : null;
+        var python = kind == AiAppKind.Python ? PythonSpecMapper.Map(input, bag, baseImage) : null;
+        if (kind is AiAppKind.TorchServe or AiAppKind.TensorFlowServing) PythonSpecMapper.ReportIgnored(input, bag);
+        var serving = servingRuntime is { } served ? ServingSpecMapper.Map(input, bag, served) : null;
+        // TorchServe's base has its own non-root user, owner of the model store and TEMP it writes to.
+        var user = MapUser(input, bag, kind == AiAppKind.TorchServe ? new ContainerUserSpec(ServingSpec.TorchServeUser, null, null, CreateUser: false) : null);
+        var workdir = input.Get("ContainerWorkingDirectory") ?? kind switch
+        {
+            AiAppKind.TorchServe => ServingSpec.TorchServeHome,
+            AiAppKind.TensorFlowServing => ServingSpec.TfModelsRoot,
+            _ => "/app",
+        };
         if (!workdir.StartsWith('/')) bag.Report(AiErrors.RelativeWorkingDirectory, "ContainerWorkingDirectory", "ContainerWorkingDirectory", workdir);
 
-        var ports = MapPorts(input, bag);
+        var ports = servingRuntime is { } portsRuntime
+            ? ServingSpec.DefaultPorts(portsRuntime).Select(p => new PortSpec(p, "tcp")).ToList()
+            : new List<PortSpec>();
+        foreach (var port in MapPorts(input, bag).Where(p => !ports.Contains(p))) ports.Add(port);
         // Like the official ASP.NET images: a web app with no declared port listens on 8080.
         if (ports.Count == 0 && dotnet is { IsWebApp: true } && input.Items("ContainerPort").Count == 0) ports.Add(new PortSpec(8080, "tcp"));
         var environment = MapNameValues(input, bag, "ContainerEnvironmentVariable", name => EnvNameRegex().IsMatch(name),
             name => bag.Report(AiErrors.InvalidEnvironmentName, "ContainerEnvironmentVariable", "ContainerEnvironmentVariable", name));
         var labels = MapNameValues(input, bag, "ContainerLabel", name => LabelKeyRegex().IsMatch(name),
             name => bag.Report(AiErrors.InvalidLabelName, "ContainerLabel", name));
-        var health = MapHealthCheck(input, bag, ports, input.Get("_AiHealthProbeImagePath") ?? HealthProbe.ImagePath);
+        var health = MapHealthCheck(input, bag, ports, input.Get("_AiHealthProbeImagePath") ?? HealthProbe.ImagePath, serving?.HealthEndpoint);
         var packages = MapSystemPackages(input, bag);
         var runCommands = input.Items("AiRunCommand").Select(i => i.Include.Trim()).Where(c => c.Length > 0).ToList();
         var command = MapCommand(input, bag, "AiCommand");
+        if (command.Count == 0 && serving is not null) command = serving.DefaultCommand().ToList();
         var metadata = MapMetadata(input, bag, projectName);
         var deploy = DeploySpecMapper.Map(input, bag);
         var models = ModelSpecMapper.Map(input.Items("AiModel"), input.Get("MSBuildProjectDirectory") ?? ".", bag);
@@ -85,17 +112,20 @@ public static partial class AiImageSpecMapper
         var outputDirectory = input.Get("AiImageOutputPath") ?? Path.Combine(input.Get("MSBuildProjectDirectory") ?? ".", "bin", "aicontainer");
         var build = new BuildSettings(builder, outputDirectory, mirror.ToString(), input.Get("_AiHealthProbePath"));
 
-        if (bag.HasErrors || baseImage is null || identity is null || gpu is null || user is null)
+        if (bag.HasErrors || baseImage is null || identity is null || gpu is null || user is null
+            || (kind == AiAppKind.Python && python is null) || (servingRuntime is not null && serving is null))
             return new MapResult(null, bag.Items, inference.Reason);
 
         var spec = new AiImageSpec
         {
             ProjectName = projectName,
-            AppKind = AiAppKind.Dotnet,
+            AppKind = kind,
             Identity = identity,
             Base = baseImage,
             Gpu = gpu,
             Dotnet = dotnet,
+            Python = python,
+            Serving = serving,
             User = user,
             WorkingDirectory = workdir,
             Ports = ports,
@@ -198,6 +228,17 @@ public static partial class AiImageSpecMapper
         return new BaseImageSpec(cudaReference.ToString(), mirror.Rewrite(cudaReference).ToString(), cudaReference.Canonical, cudaSpec, cudaSpec.Os);
     }
 
+    /// <summary>A model server's base: the pinned serving image (its -gpu variant on GPU) unless AiBaseImage names another.</summary>
+    private static BaseImageSpec? MapServingBase(ProjectInputs input, DiagnosticBag bag, CudaImageCatalog catalog, RegistryMirror mirror, bool gpu, CudaInference inference, ServingRuntime runtime)
+    {
+        if (!ServingSpecMapper.CheckNoCudaProperties(input, bag, runtime)) return null;
+        if (input.Get("AiBaseImage") is not null) return MapBase(input, bag, catalog, mirror, gpu, inference);
+        var reference = ImageReference.TryParse(ServingSpec.DefaultBase(runtime, gpu), out _)!;
+        var minDriver = input.Get("AiMinDriverVersion") is { } d && DriverRegex().IsMatch(d) ? d : null;
+        var cuda = gpu ? FrameworkImages.Cuda(reference, catalog, minDriver) : null;
+        return new BaseImageSpec(reference.ToString(), mirror.Rewrite(reference).ToString(), reference.Canonical, cuda, string.IsNullOrEmpty(cuda?.Os) ? null : cuda.Os);
+    }
+
     // ---------------------------------------------------------------- GPU
 
     private static GpuSpec? MapGpu(ProjectInputs input, DiagnosticBag bag, bool enabled, CudaBaseSpec? cuda)
@@ -281,11 +322,11 @@ public static partial class AiImageSpecMapper
         return new DotnetAppSpec(assembly, rid, selfContained, publishDir, isWeb, invariant, runtimeImage, runtimePull);
     }
 
-    private static ContainerUserSpec? MapUser(ProjectInputs input, DiagnosticBag bag)
+    private static ContainerUserSpec? MapUser(ProjectInputs input, DiagnosticBag bag, ContainerUserSpec? kindDefault = null)
     {
         var text = input.Get("ContainerUser");
         if (text is null)
-            return new ContainerUserSpec($"{ContainerUserSpec.DefaultId}:{ContainerUserSpec.DefaultId}", ContainerUserSpec.DefaultId, ContainerUserSpec.DefaultId, CreateUser: true);
+            return kindDefault ?? new ContainerUserSpec($"{ContainerUserSpec.DefaultId}:{ContainerUserSpec.DefaultId}", ContainerUserSpec.DefaultId, ContainerUserSpec.DefaultId, CreateUser: true);
         if (!UserRegex().IsMatch(text)) { bag.Report(AiErrors.InvalidUser, "ContainerUser", text); return null; }
         var spec = text.Split(':') switch
         {
@@ -328,14 +369,16 @@ public static partial class AiImageSpecMapper
         return values;
     }
 
-    private static HealthCheckSpec? MapHealthCheck(ProjectInputs input, DiagnosticBag bag, List<PortSpec> ports, string probeImagePath)
+    /// <param name="kindDefault">The model servers' own health endpoint, used when AiHealthCheckPath is unset.</param>
+    private static HealthCheckSpec? MapHealthCheck(ProjectInputs input, DiagnosticBag bag, List<PortSpec> ports, string probeImagePath, (string Path, int Port)? kindDefault = null)
     {
-        var path = input.Get("AiHealthCheckPath");
+        var path = input.Get("AiHealthCheckPath") ?? kindDefault?.Path;
         if (path is null) return null;
         if (!path.StartsWith('/') || path.Any(char.IsWhiteSpace)) { bag.Report(AiErrors.InvalidHealthCheckPath, "AiHealthCheckPath", path); return null; }
         int port;
         var portText = input.Get("AiHealthCheckPort");
-        if (portText is not null)
+        if (portText is null && input.Get("AiHealthCheckPath") is null && kindDefault is { } endpoint) port = endpoint.Port;
+        else if (portText is not null)
         {
             if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
             { bag.Report(AiErrors.InvalidPort, "AiHealthCheckPort", portText, "AiHealthCheckPort must be a number from 1 to 65535"); return null; }
