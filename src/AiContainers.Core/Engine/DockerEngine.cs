@@ -209,7 +209,7 @@ public sealed partial class DockerEngine : IContainerEngine
                 if (!_pullStatus.TryGetValue(key, out var last) || last != value.Status)
                 {
                     _pullStatus[key] = value.Status;
-                    if (value.Progress is null) _log.Message(AiLogLevel.Progress, "  " + (key.Length > 0 ? key + ": " : "") + value.Status);
+                    if (!HasByteProgress(value)) _log.Message(AiLogLevel.Progress, "  " + (key.Length > 0 ? key + ": " : "") + value.Status);
                 }
             }
         }
@@ -251,6 +251,12 @@ public sealed partial class DockerEngine : IContainerEngine
         }
     }
 
+    /// <summary>
+    /// A progress-bar tick ("Pushing", "Downloading" with bytes). State changes such as "Pushed" or
+    /// "Layer already exists" carry an empty progressDetail, which deserialises to a non-null, all-zero Progress.
+    /// </summary>
+    private static bool HasByteProgress(JSONMessage value) => value.Progress is { } p && (p.Current > 0 || p.Total > 0);
+
     private sealed class PushProgress : IProgress<JSONMessage>
     {
         private readonly IAiLog _log;
@@ -271,7 +277,7 @@ public sealed partial class DockerEngine : IContainerEngine
                 Digest = digest;
                 if (long.TryParse(AuxString(value, "Size"), out var size)) Size = size;
             }
-            if (!string.IsNullOrEmpty(value.Status) && value.Progress is null)
+            if (!string.IsNullOrEmpty(value.Status) && !HasByteProgress(value))
             {
                 var key = value.ID ?? "";
                 if (!_status.TryGetValue(key, out var last) || last != value.Status)

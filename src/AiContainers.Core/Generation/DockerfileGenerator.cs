@@ -50,7 +50,7 @@ public static class DockerfileGenerator
         if (python is not null)
             blocks.Add(PythonBuilderStage(spec, python));
 
-        blocks.Add(Step("final-from", new { BasePull = spec.Base.PullReference }));
+        blocks.Add(Step("final-from", new { BasePull = spec.Base.PullReference, spec.Base.ChosenByUser }));
 
         var systemPackages = FinalStagePackages(spec);
         if (systemPackages.Count > 0)

@@ -67,7 +67,9 @@ public sealed record ImageIdentity(string? Registry, string Repository, IReadOnl
 /// The final stage's base. <see cref="Reference"/> is what the user means (e.g. nvidia/cuda:12.4.1-…);
 /// <see cref="PullReference"/> is what the Dockerfile pulls after <c>AiRegistryMirror</c>.
 /// </summary>
-public sealed record BaseImageSpec(string Reference, string PullReference, string CanonicalName, CudaBaseSpec? Cuda, string? Os);
+/// <param name="ChosenByUser">An image named by the project (AiBaseImage) or a serving runtime, not one from the
+/// CUDA catalog: it may end with a non-root USER, so the generated build steps switch to root first.</param>
+public sealed record BaseImageSpec(string Reference, string PullReference, string CanonicalName, CudaBaseSpec? Cuda, string? Os, bool ChosenByUser = false);
 
 public sealed record CudaBaseSpec(string Version, int? CudnnMajor, CudaFlavor Flavor, string Os, string MinimumDriver, bool FromCatalog)
 {

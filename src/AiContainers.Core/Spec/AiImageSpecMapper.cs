@@ -207,7 +207,7 @@ public static partial class AiImageSpecMapper
             if (reference.IsLatestOrUntagged) bag.Report(AiErrors.LatestBaseTag, "AiBaseImage", "AiBaseImage", explicitBase);
             // nvidia/cuda, pytorch/pytorch, tensorflow/tensorflow:*-gpu … carry their CUDA into labels and checks.
             var cuda = gpu ? FrameworkImages.Cuda(reference, catalog, minDriver) : null;
-            return new BaseImageSpec(reference.ToString(), mirror.Rewrite(reference).ToString(), reference.Canonical, cuda, string.IsNullOrEmpty(cuda?.Os) ? null : cuda.Os);
+            return new BaseImageSpec(reference.ToString(), mirror.Rewrite(reference).ToString(), reference.Canonical, cuda, string.IsNullOrEmpty(cuda?.Os) ? null : cuda.Os, ChosenByUser: true);
         }
 
         if (!gpu)
@@ -236,7 +236,7 @@ public static partial class AiImageSpecMapper
         var reference = ImageReference.TryParse(ServingSpec.DefaultBase(runtime, gpu), out _)!;
         var minDriver = input.Get("AiMinDriverVersion") is { } d && DriverRegex().IsMatch(d) ? d : null;
         var cuda = gpu ? FrameworkImages.Cuda(reference, catalog, minDriver) : null;
-        return new BaseImageSpec(reference.ToString(), mirror.Rewrite(reference).ToString(), reference.Canonical, cuda, string.IsNullOrEmpty(cuda?.Os) ? null : cuda.Os);
+        return new BaseImageSpec(reference.ToString(), mirror.Rewrite(reference).ToString(), reference.Canonical, cuda, string.IsNullOrEmpty(cuda?.Os) ? null : cuda.Os, ChosenByUser: true);
     }
 
     // ---------------------------------------------------------------- GPU

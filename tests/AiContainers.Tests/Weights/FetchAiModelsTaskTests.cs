@@ -64,9 +64,10 @@ public sealed class FetchAiModelsTaskTests
         _f.Server.BeforeFileBody = async () =>
         {
             var deadline = DateTime.UtcNow.AddSeconds(60);
-            // Hold the first body until all four builds have listed the files and reached the blob lock.
-            while (_f.Server.Requests.Count(r => r.RawUrl.Contains("/tree/")) < 4 && DateTime.UtcNow < deadline) await Task.Delay(50);
-            await Task.Delay(1000);
+            // Hold the first body until all four builds have resolved the branch (every build asks; the
+            // file listing may come from the cache) and had time to reach the blob lock.
+            while (_f.Server.Requests.Count(r => r.RawUrl.Contains("/revision/")) < 4 && DateTime.UtcNow < deadline) await Task.Delay(50);
+            await Task.Delay(1500);
         };
         var projects = Enumerable.Range(0, 4).Select(i => WriteProject("p" + i, """<AiModel Include="bert" Source="hf://org/gated" Files="*.json;*.safetensors" />""")).ToList();
         var runs = await Task.WhenAll(projects.Select(p => Task.Run(() => MSBuild(p))));
