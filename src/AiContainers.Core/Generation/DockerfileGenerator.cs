@@ -100,10 +100,7 @@ public static class DockerfileGenerator
         if (environment.Count > 0)
             blocks.Add(Step("environment", new { Variables = environment.Select(e => new { e.Name, Value = Quote(e.Value) }).ToList() }));
 
-        // Model servers have no app folder: the models above are their payload.
-        blocks.Add(spec.Serving is null
-            ? Step("app", new { spec.WorkingDirectory, Source = AppContextPath + "/" })
-            : Step("serving-workdir", new { spec.WorkingDirectory }));
+        blocks.Add(Step("workdir", new { spec.WorkingDirectory }));
 
         // A Python command is the CMD, as in the classic training Dockerfile: the base's entrypoint
         // (nvidia_entrypoint.sh on CUDA bases) still wraps it, and `docker run image python other.py` replaces it.
@@ -123,6 +120,10 @@ public static class DockerfileGenerator
         var labels = ImageLabels.For(spec, weights?.Labels);
         if (labels.Count > 0)
             blocks.Add(Step("labels", new { Labels = labels.Select(l => new { l.Name, Value = Quote(l.Value) }).ToList() }));
+
+        // Model servers have no app folder: the models above are their payload.
+        if (spec.Serving is null)
+            blocks.Add(Step("app", new { spec.WorkingDirectory, Source = AppContextPath + "/" }));
 
         var text = new StringBuilder();
         foreach (var block in blocks.Select(b => b.TrimEnd('\n')).Where(b => b.Length > 0))
