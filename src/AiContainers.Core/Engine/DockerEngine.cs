@@ -93,6 +93,7 @@ public sealed partial class DockerEngine : IContainerEngine
         }, cancellationToken).ContinueWith(t => pipe.Writer.Complete(t.Exception?.GetBaseException()), TaskScheduler.Default);
 
         var progress = new BuildProgress(log);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             await using var reader = pipe.Reader.AsStream();
@@ -103,6 +104,7 @@ public sealed partial class DockerEngine : IContainerEngine
             throw new AiException(AiErrors.EngineRequestFailed, null, "the build", e.ResponseBody?.Trim() ?? e.Message, Endpoint);
         }
         await writer.ConfigureAwait(false);
+        log.Message(AiLogLevel.Detail, $"AiContainers: engine build took {watch.ElapsedMilliseconds} ms (context {contextBytes} bytes; first engine message after {progress.FirstMessageMs} ms)");
 
         if (progress.Error is { } error)
             throw new AiException(AiErrors.BuildStepFailed, null, progress.CurrentStep ?? "the first step", error + progress.RecentOutput());
@@ -193,12 +195,16 @@ public sealed partial class DockerEngine : IContainerEngine
 
         public BuildProgress(IAiLog log) => _log = log;
 
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+
         public string? Error { get; private set; }
         public string? ImageId { get; private set; }
         public string? CurrentStep { get; private set; }
+        public long FirstMessageMs { get; private set; } = -1;
 
         public void Report(JSONMessage value)
         {
+            if (FirstMessageMs < 0) FirstMessageMs = _clock.ElapsedMilliseconds;
             if (value.Error is { } error && !string.IsNullOrEmpty(error.Message)) Error = error.Message.Trim();
             if (AuxString(value, "ID") is { } id) ImageId = id;
             if (!string.IsNullOrEmpty(value.Stream)) Stream(value.Stream);

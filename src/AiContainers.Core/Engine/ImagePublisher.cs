@@ -67,8 +67,9 @@ public sealed class ImagePublisher
 
     public async Task<(string ImageId, long ContextBytes, TimeSpan Elapsed)> BuildAsync(AiImageSpec spec, string contextDirectory, string? networkMode, CancellationToken cancellationToken)
     {
-        await _engine.PingAsync(cancellationToken).ConfigureAwait(false);
         var watch = Stopwatch.StartNew();
+        await _engine.PingAsync(cancellationToken).ConfigureAwait(false);
+        _log.Message(AiLogLevel.Detail, $"AiContainers: engine at {_engine.Endpoint} answered in {watch.ElapsedMilliseconds} ms");
         var tags = spec.Identity.TaggedNames.ToList();
         _log.Message(AiLogLevel.Progress, $"AiContainers: building {string.Join(", ", tags)} with the engine at {_engine.Endpoint}");
         var result = await _engine.BuildAsync(new EngineBuildRequest(contextDirectory, tags, PullCredentials(spec), networkMode), _log, cancellationToken).ConfigureAwait(false);
