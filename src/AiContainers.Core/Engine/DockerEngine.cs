@@ -74,7 +74,9 @@ public sealed partial class DockerEngine : IContainerEngine
         var auths = request.PullCredentials.Select(kv => ToAuthConfig(kv.Key, kv.Value)).ToList();
 
         // The context is streamed: a tar writer fills a pipe while the engine reads the other end.
-        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20));
+        // Large segments: the HTTP client reads the pipe in segment-sized pieces, and 4 KiB pieces made
+        // the upload twice as slow as the docker CLI's.
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 32 << 20, resumeWriterThreshold: 16 << 20, minimumSegmentSize: 1 << 20));
         long contextBytes = 0;
         int contextFiles = 0;
         var writer = Task.Run(() =>
