@@ -5,20 +5,18 @@
 # Both sides run in this one script, on the same engine, alternating, N rounds (default 3);
 # it prints medians and the ratios AiContainers / hand-written (target: <= 1.1 on both).
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+root=$bench_root
 rounds=${1:-3}
-"$root/build/setup.sh" >/dev/null
-# shellcheck disable=SC1091
-. "${AIC_STATE:-/var/lib/aic-dev}/env.sh"
-export NUGET_PACKAGES="$root/artifacts/nuget-packages"
-"$root/build/pack.sh" >/dev/null
+bench_prepare engine
 
 work=$(mktemp -d /tmp/aic-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cp -r "$root/samples/SentimentService" "$work/aic"; cp -r "$root/samples/SentimentService" "$work/hand"
-cp "$root/samples/nuget.config" "$root/samples/Directory.Build.props" "$root/samples/Directory.Packages.props" "$work/"
+cp "$root/samples/Directory.Build.props" "$root/samples/Directory.Packages.props" "$work/"
+write_nuget_config "$work"
 rm -rf "$work"/aic/{bin,obj} "$work"/hand/{bin,obj}
-sed -i "s|../artifacts/packages|$root/artifacts/packages|" "$work/nuget.config"
 base="$AIC_MIRROR/nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04"
 docker pull -q "$base" >/dev/null
 

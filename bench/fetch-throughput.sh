@@ -10,10 +10,11 @@
 # Targets: AiContainers throughput >= 0.8x curl's; the time AiContainers spends beyond curl's (hashing
 # and verifying included) no more than sha256sum's on the same file.
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+root=$bench_root
 rounds=${1:-3}
-export NUGET_PACKAGES="$root/artifacts/nuget-packages" MSBUILDTERMINALLOGGER=off DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-"$root/build/pack.sh" >/dev/null
+bench_prepare no-engine
 
 store="${AIC_CACHE:-/var/cache/aic-dev}/bench"
 file="$store/weights-512m.bin"
@@ -40,13 +41,7 @@ endpoint="http://127.0.0.1:$(cat "$work/port")"
 url="$endpoint/bench/model/resolve/$commit/model.safetensors"
 
 mkdir -p "$work/app"
-cat > "$work/app/nuget.config" <<XML
-<?xml version="1.0" encoding="utf-8"?>
-<configuration><packageSources><clear />
-  <add key="aicontainers-local" value="$root/artifacts/packages" />
-  <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-</packageSources></configuration>
-XML
+write_nuget_config "$work/app"
 cat > "$work/app/FetchBench.csproj" <<XML
 <Project Sdk="Microsoft.NET.Sdk">
   <Sdk Name="AiContainers.Sdk" Version="0.1.0" />

@@ -10,13 +10,11 @@
 # every measurement, the medians and the ratios. The weights are 1 GiB of random bytes generated once
 # into $AIC_CACHE/bench (a local file, so no Hub is involved) and kept, so later runs reuse them.
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+root=$bench_root
 rounds=${1:-3}
-"$root/build/setup.sh" >/dev/null
-# shellcheck disable=SC1091
-. "${AIC_STATE:-/var/lib/aic-dev}/env.sh"
-export NUGET_PACKAGES="$root/artifacts/nuget-packages" MSBUILDTERMINALLOGGER=off DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-"$root/build/pack.sh" >/dev/null
+bench_prepare engine
 registry=$AIC_REGISTRY
 runtime="$AIC_MIRROR/mcr.microsoft.com/dotnet/runtime:10.0"
 mirror="docker.io=$AIC_MIRROR%3Bmcr.microsoft.com=$AIC_MIRROR/mcr.microsoft.com"
@@ -45,13 +43,7 @@ trap cleanup EXIT
 # One console app, three ways: with the AiModel, without it, and plain (for the hand-written Dockerfile).
 make_project() { # $1 dir, $2 sdk line, $3 items
   mkdir -p "$1"
-  cat > "$1/nuget.config" <<XML
-<?xml version="1.0" encoding="utf-8"?>
-<configuration><packageSources><clear />
-  <add key="aicontainers-local" value="$root/artifacts/packages" />
-  <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-</packageSources></configuration>
-XML
+  write_nuget_config "$1"
   cat > "$1/WeightsBench.csproj" <<XML
 <Project Sdk="Microsoft.NET.Sdk">
   $2
