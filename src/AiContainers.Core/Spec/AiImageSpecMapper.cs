@@ -301,7 +301,9 @@ public static partial class AiImageSpecMapper
         var assembly = input.Get("AssemblyName") ?? input.Get("MSBuildProjectName") ?? "app";
         var rid = input.Get("RuntimeIdentifier") ?? "linux-x64";
         if (!rid.StartsWith("linux-", StringComparison.Ordinal)) { bag.Report(AiErrors.UnsupportedRuntimeIdentifier, "RuntimeIdentifier", rid); }
-        var selfContained = ParseBool(input, bag, "SelfContained", true);
+        // PublishAiImage=true defaults SelfContained to true before restore (AiContainers.Sdk.props); empty
+        // means a plain framework-dependent publish (e.g. dotnet publish -t:PublishAiImage).
+        var selfContained = ParseBool(input, bag, "SelfContained", false);
         var isWeb = ParseBool(input, bag, "UsingMicrosoftNETSdkWeb", false);
         var invariant = ParseBool(input, bag, "InvariantGlobalization", false);
         var publishDir = input.Get("PublishDir") ?? Path.Combine(input.Get("MSBuildProjectDirectory") ?? ".", "bin", "publish");

@@ -62,6 +62,20 @@ public sealed class PackedSdkTests
     }
 
     [TestMethod]
+    public void Standalone_target_publishes_first_and_keeps_the_projects_own_publish_shape()
+    {
+        // dotnet publish -t:PublishAiImage without PublishAiImage=true: no RID or SelfContained defaults
+        // are applied, so the portable framework-dependent output is what goes into the image.
+        var project = SdkProject.ConsoleApp("StandaloneDemo", "<AiGpu>false</AiGpu>");
+        var result = project.Publish(new[] { "AiImageBuilder=None" }, NoEngine, target: "PublishAiImage");
+        Assert.AreEqual(0, result.ExitCode, result.Output);
+        var text = File.ReadAllText(Path.Combine(project.OutputDirectory, "Dockerfile"));
+        StringAssert.Contains(text, "FROM mcr.microsoft.com/dotnet/runtime:10.0 AS dotnet-runtime");
+        StringAssert.Contains(text, "ENTRYPOINT [\"/usr/share/dotnet/dotnet\",\"/app/StandaloneDemo.dll\"]");
+        Assert.IsTrue(File.Exists(Path.Combine(project.OutputDirectory, "app", "StandaloneDemo.dll")));
+    }
+
+    [TestMethod]
     public void Bad_input_fails_the_publish_with_its_code_before_any_engine_call()
     {
         var project = SdkProject.ConsoleApp("BadDemo", """
