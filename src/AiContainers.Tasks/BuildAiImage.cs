@@ -27,7 +27,7 @@ public sealed class BuildAiImage : CancelableAiTask
         var spec = AiImageSpecJson.Read(SpecFile);
         using var engine = DockerEngine.Create();
         var publisher = new ImagePublisher(engine, new RegistryCredentialStore(), this);
-        var models = !string.IsNullOrEmpty(ModelManifestFile) && File.Exists(ModelManifestFile) ? Core.Weights.ModelManifest.Read(ModelManifestFile) : null;
+        var models = Core.Weights.ModelManifest.ReadIfPresent(ModelManifestFile);
         if (Core.Weights.WeightsImagePlan.For(models) is { } weights)
             publisher.EnsureWeightsImageAsync(weights, WeightsContextDirectory!, Cancellation.Token).GetAwaiter().GetResult();
         var (imageId, contextBytes, elapsed) = publisher.BuildAsync(spec, ContextDirectory, NetworkMode, Cancellation.Token).GetAwaiter().GetResult();

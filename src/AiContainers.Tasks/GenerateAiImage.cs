@@ -22,7 +22,7 @@ public sealed class GenerateAiImage : AiTask
     protected override void ExecuteCore()
     {
         var spec = AiImageSpecJson.Read(SpecFile);
-        var models = !string.IsNullOrEmpty(ModelManifestFile) && File.Exists(ModelManifestFile) ? Core.Weights.ModelManifest.Read(ModelManifestFile) : null;
+        var models = Core.Weights.ModelManifest.ReadIfPresent(ModelManifestFile);
         var generated = BuildContextWriter.Write(spec, models, WeightsContextDirectory);
         foreach (var diagnostic in generated.Diagnostics) Report(diagnostic);
         DockerfilePath = generated.DockerfilePath;

@@ -56,6 +56,7 @@ public sealed class ImagePublisher
     private readonly RegistryCredentialStore _credentials;
     private readonly IAiLog _log;
     private readonly RetryPolicy _retry;
+    private bool _engineAnswered;
 
     public ImagePublisher(IContainerEngine engine, RegistryCredentialStore credentials, IAiLog log, RetryPolicy? retry = null)
     {
@@ -68,8 +69,7 @@ public sealed class ImagePublisher
     public async Task<(string ImageId, long ContextBytes, TimeSpan Elapsed)> BuildAsync(AiImageSpec spec, string contextDirectory, string? networkMode, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        await _engine.PingAsync(cancellationToken).ConfigureAwait(false);
-        _log.Message(AiLogLevel.Detail, $"AiContainers: engine at {_engine.Endpoint} answered in {watch.ElapsedMilliseconds} ms");
+        await EnsureEngineAsync(cancellationToken).ConfigureAwait(false);
         var tags = spec.Identity.TaggedNames.ToList();
         _log.Message(AiLogLevel.Progress, $"AiContainers: building {string.Join(", ", tags)} with the engine at {_engine.Endpoint}");
         var result = await _engine.BuildAsync(new EngineBuildRequest(contextDirectory, tags, PullCredentials(spec), networkMode), _log, cancellationToken).ConfigureAwait(false);
@@ -83,7 +83,7 @@ public sealed class ImagePublisher
     /// </summary>
     public async Task<long> EnsureWeightsImageAsync(Weights.WeightsImagePlan weights, string weightsContextDirectory, CancellationToken cancellationToken)
     {
-        await _engine.PingAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureEngineAsync(cancellationToken).ConfigureAwait(false);
         if (await _engine.InspectImageAsync(weights.Reference, cancellationToken).ConfigureAwait(false) is not null)
         {
             _log.Message(AiLogLevel.Progress, $"AiContainers: weights image {weights.Reference} already built for {weights.ContentDigest}; reusing it");
@@ -94,6 +94,16 @@ public sealed class ImagePublisher
         var result = await _engine.BuildAsync(new EngineBuildRequest(weightsContextDirectory, new[] { weights.Reference }, new Dictionary<string, RegistryCredential>()), _log, cancellationToken).ConfigureAwait(false);
         _log.Message(AiLogLevel.Summary, $"AiContainers: weights image {weights.Reference} built ({Format.Bytes(result.ContextBytes)} sent in {watch.Elapsed.TotalSeconds:0.0} s)");
         return result.ContextBytes;
+    }
+
+    /// <summary>Pings the engine once per publisher: a missing engine fails fast (AIC3001) before any other call.</summary>
+    private async Task EnsureEngineAsync(CancellationToken cancellationToken)
+    {
+        if (_engineAnswered) return;
+        var watch = Stopwatch.StartNew();
+        await _engine.PingAsync(cancellationToken).ConfigureAwait(false);
+        _engineAnswered = true;
+        _log.Message(AiLogLevel.Detail, $"AiContainers: engine at {_engine.Endpoint} answered in {watch.ElapsedMilliseconds} ms");
     }
 
     /// <summary>Pushes every tag (when the spec asks for it) and describes the result.</summary>

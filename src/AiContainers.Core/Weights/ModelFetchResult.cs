@@ -67,6 +67,10 @@ public static class ModelManifest
         Generation.BuildContextWriter.WriteIfChanged(path, Serialize(result));
     }
 
+    /// <summary>The manifest FetchAiModels wrote, or null when the project declares no models (no file).</summary>
+    public static ModelFetchResult? ReadIfPresent(string? path)
+        => !string.IsNullOrEmpty(path) && File.Exists(path) ? Read(path) : null;
+
     public static ModelFetchResult Read(string path)
     {
         try

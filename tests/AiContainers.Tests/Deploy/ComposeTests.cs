@@ -1,3 +1,4 @@
+using AiContainers.Tests.Infrastructure;
 using AiContainers.Core.Deploy;
 using YamlDotNet.RepresentationModel;
 
@@ -7,6 +8,9 @@ namespace AiContainers.Tests.Deploy;
 [TestClass]
 public sealed class ComposeTests
 {
+    /// <summary>docker-compose and bash answer in well under a minute; more means a hang.</summary>
+    private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(60);
+
     private const string DockerCompose = "/usr/bin/docker-compose";
 
     [TestMethod]
@@ -14,7 +18,7 @@ public sealed class ComposeTests
     public void Docker_compose_config_accepts_every_generated_compose_file(string caseName)
     {
         var dir = Prepare(caseName);
-        var result = Tool.Run(DockerCompose, new[] { "-f", "compose.yaml", "config", "-q" }, dir);
+        var result = ProcessRunner.Run(DockerCompose, new[] { "-f", "compose.yaml", "config", "-q" }, dir, timeout: ToolTimeout);
         Assert.AreEqual(0, result.ExitCode, $"docker-compose config -q rejected {dir}/compose.yaml:\n{result.StandardError}{result.StandardOutput}");
     }
 
@@ -51,7 +55,7 @@ public sealed class ComposeTests
         var parsed = Parse(text)["services"]["demo"]["environment"]["GREETING"];
         Assert.AreEqual(DeployCases.AwkwardValue.Replace("$", "$$"), Scalar(parsed), "the file itself doubles '$'");
         var dir = Prepare("devices-limits");
-        var result = Tool.Run(DockerCompose, new[] { "-f", "compose.yaml", "config" }, dir, new Dictionary<string, string?> { ["HOME"] = "/should-not-appear" });
+        var result = ProcessRunner.Run(DockerCompose, new[] { "-f", "compose.yaml", "config" }, dir, new Dictionary<string, string?> { ["HOME"] = "/should-not-appear" }, ToolTimeout);
         Assert.AreEqual(0, result.ExitCode, result.StandardError);
         StringAssert.DoesNotMatch(result.StandardOutput, new System.Text.RegularExpressions.Regex("should-not-appear"));
     }
@@ -119,7 +123,7 @@ public sealed class ComposeTests
     private static YamlMappingNode Resolved(string caseName)
     {
         var dir = Prepare(caseName);
-        var result = Tool.Run(DockerCompose, new[] { "-f", "compose.yaml", "config" }, dir);
+        var result = ProcessRunner.Run(DockerCompose, new[] { "-f", "compose.yaml", "config" }, dir, timeout: ToolTimeout);
         Assert.AreEqual(0, result.ExitCode, result.StandardError);
         return Parse(result.StandardOutput);
     }

@@ -1,3 +1,4 @@
+using AiContainers.Tests.Infrastructure;
 using AiContainers.Core.Deploy;
 
 namespace AiContainers.Tests.Deploy;
@@ -9,12 +10,15 @@ namespace AiContainers.Tests.Deploy;
 [TestClass]
 public sealed class DockerRunScriptTests
 {
+    /// <summary>docker-compose and bash answer in well under a minute; more means a hang.</summary>
+    private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(60);
+
     [TestMethod]
     [DynamicData(nameof(DeployCases.Names), typeof(DeployCases))]
     public void Bash_parses_every_generated_script(string caseName)
     {
         var dir = DeployCases.WriteToTemp(caseName);
-        var result = Tool.Run("bash", new[] { "-n", DockerRunGenerator.FileName }, dir);
+        var result = ProcessRunner.Run("bash", new[] { "-n", DockerRunGenerator.FileName }, dir, timeout: ToolTimeout);
         Assert.AreEqual(0, result.ExitCode, result.StandardError);
         StringAssert.StartsWith(DeployCases.File(caseName, DockerRunGenerator.FileName), "#!/usr/bin/env bash\n");
         StringAssert.Contains(DeployCases.File(caseName, DockerRunGenerator.FileName), "\nset -euo pipefail\n");
@@ -96,7 +100,7 @@ public sealed class DockerRunScriptTests
             ["AIC_DOCKER_RUN_ARGS"] = null,
         };
         foreach (var (k, v) in environment ?? new()) env[k] = v;
-        var result = Tool.Run("bash", new[] { "./" + DockerRunGenerator.FileName }.Concat(scriptArgs), dir, env);
+        var result = ProcessRunner.Run("bash", new[] { "./" + DockerRunGenerator.FileName }.Concat(scriptArgs), dir, env, ToolTimeout);
         Assert.AreEqual(0, result.ExitCode, result.StandardError);
         var args = result.StandardOutput.Split('\0').ToList();
         Assert.AreEqual("", args[^1], "every word ends with NUL");

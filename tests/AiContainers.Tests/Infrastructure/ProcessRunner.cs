@@ -3,12 +3,13 @@ using System.Text;
 
 namespace AiContainers.Tests.Infrastructure;
 
-internal sealed record ProcessResult(int ExitCode, string Output, TimeSpan Elapsed)
+/// <summary>A finished process: stdout and stderr as interleaved in <see cref="Output"/>, and each exactly as written.</summary>
+internal sealed record ProcessResult(int ExitCode, string Output, TimeSpan Elapsed, string StandardOutput = "", string StandardError = "")
 {
     public override string ToString() => $"exit {ExitCode} after {Elapsed.TotalSeconds:0.0} s\n{Output}";
 }
 
-/// <summary>Runs a real program (dotnet, docker, skopeo, docker-compose) and captures stdout and stderr together.</summary>
+/// <summary>Runs a real program (dotnet, docker, skopeo, docker-compose, bash) and captures what it prints.</summary>
 internal static class ProcessRunner
 {
     public static ProcessResult Run(string fileName, IEnumerable<string> arguments, string? workingDirectory = null,
@@ -32,20 +33,27 @@ internal static class ProcessRunner
             }
         }
         var output = new StringBuilder();
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
         var watch = Stopwatch.StartNew();
         using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
         process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        // Raw chunks, not lines: callers parse stdout exactly (NUL-separated arguments, YAML).
+        async Task Pump(StreamReader reader, StringBuilder own)
+        {
+            var buffer = new char[8192];
+            int read;
+            while ((read = await reader.ReadAsync(buffer)) > 0)
+                lock (output) { own.Append(buffer, 0, read); output.Append(buffer, 0, read); }
+        }
+        var pumps = Task.WhenAll(Pump(process.StandardOutput, stdout), Pump(process.StandardError, stderr));
         if (stdin is not null) { process.StandardInput.Write(stdin); process.StandardInput.Close(); }
         if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(10)))
         {
             process.Kill(entireProcessTree: true);
             throw new TimeoutException($"{fileName} {string.Join(' ', arguments)} did not finish:\n{output}");
         }
-        process.WaitForExit();
-        return new ProcessResult(process.ExitCode, output.ToString(), watch.Elapsed);
+        pumps.GetAwaiter().GetResult();
+        return new ProcessResult(process.ExitCode, output.ToString(), watch.Elapsed, stdout.ToString(), stderr.ToString());
     }
 }
