@@ -20,9 +20,11 @@ public abstract class AiTask : Microsoft.Build.Utilities.Task, IAiLog
         {
             Report(e.Diagnostic);
         }
-        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+        catch (Exception e) when (Cancellation.IsCancellationRequested && e is OperationCanceledException or AggregateException)
         {
-            Log.LogWarning("AiContainers: cancelled.");
+            // An error, never a warning: the dotnet CLI may turn SIGTERM into exit code 0, and CI systems
+            // flag a coded error line, so a cancelled publish must not read as a success.
+            Report(AiErrors.PublishCancelled.Create(null, "Ctrl+C, SIGTERM or a build cancellation"));
         }
         return !Log.HasLoggedErrors;
     }

@@ -1,11 +1,19 @@
-using AiContainers.Core.Engine;
-using AiContainers.Core.Registry;
+using System.Globalization;
+using AiContainers.Core.Diagnostics;
+using AiContainers.Core.Publishing;
 using AiContainers.Core.Spec;
+using AiContainers.Core.Weights;
 using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
 
 namespace AiContainers.Tasks;
 
-/// <summary>Builds the generated context through the Docker engine and tags it; outputs the image ID.</summary>
+/// <summary>
+/// The one build-and-push step: opens one session with the builder the spec chose (Docker engine or
+/// daemonless), builds, pushes every tag, and reports the image: the AiImage output item, image.json
+/// beside the Dockerfile, GITHUB_OUTPUT lines and one summary line. Cancelable: Ctrl+C / SIGTERM stops
+/// the build or push and the task fails with a coded error, so a cancelled publish never looks green.
+/// </summary>
 public sealed class BuildAiImage : CancelableAiTask
 {
     [Required] public string SpecFile { get; set; } = "";
@@ -18,21 +26,49 @@ public sealed class BuildAiImage : CancelableAiTask
     public string? ModelManifestFile { get; set; }
     public string? WeightsContextDirectory { get; set; }
 
-    [Output] public string ImageId { get; set; } = "";
-    [Output] public long ContextBytes { get; set; }
-    [Output] public double BuildSeconds { get; set; }
+    /// <summary>Where the daemonless builder keeps its layer blobs (obj/…/aicontainer/layers by default).</summary>
+    public string? LayerCacheDirectory { get; set; }
+
+    [Output] public ITaskItem? Image { get; set; }
 
     protected override void ExecuteCore()
     {
         var spec = AiImageSpecJson.Read(SpecFile);
-        using var engine = DockerEngine.Create();
-        var publisher = new ImagePublisher(engine, new RegistryCredentialStore(), this);
-        var models = Core.Weights.ModelManifest.ReadIfPresent(ModelManifestFile);
-        if (Core.Weights.WeightsImagePlan.For(models) is { } weights)
-            publisher.EnsureWeightsImageAsync(weights, WeightsContextDirectory!, Cancellation.Token).GetAwaiter().GetResult();
-        var (imageId, contextBytes, elapsed) = publisher.BuildAsync(spec, ContextDirectory, NetworkMode, Cancellation.Token).GetAwaiter().GetResult();
-        ImageId = imageId;
-        ContextBytes = contextBytes;
-        BuildSeconds = elapsed.TotalSeconds;
+        PublishOutputs.Invalidate(spec.Build.OutputDirectory);
+        var models = ModelManifest.ReadIfPresent(ModelManifestFile);
+        using var builder = ImageBuilders.Create(spec, this, LayerCacheDirectory);
+        var image = builder.BuildAndPushAsync(new ImageBuildInputs(spec, ContextDirectory, models, WeightsContextDirectory, NetworkMode), Cancellation.Token).GetAwaiter().GetResult();
+
+        var item = new TaskItem(image.Reference);
+        item.SetMetadata("Registry", image.Identity.Registry ?? "");
+        item.SetMetadata("Repository", image.Identity.Repository);
+        item.SetMetadata("Tags", string.Join(";", image.Identity.Tags));
+        item.SetMetadata("Digest", image.Digest ?? "");
+        item.SetMetadata("ImageId", image.ImageId ?? "");
+        item.SetMetadata("Size", image.Size.ToString(CultureInfo.InvariantCulture));
+        item.SetMetadata("Pushed", image.Pushed ? "true" : "false");
+        item.SetMetadata("Builder", image.Builder);
+        item.SetMetadata("Archive", image.ArchivePath ?? "");
+        Image = item;
+
+        PublishOutputs.Write(image, spec.Build.OutputDirectory, Environment.GetEnvironmentVariable("GITHUB_OUTPUT"));
+        Message(AiLogLevel.Summary, image.SummaryLine());
+    }
+}
+
+/// <summary>
+/// Runs before any model is fetched: the engine (Docker builder) and the target registry (when pushing)
+/// must answer, so a typo in DOCKER_HOST or ContainerRegistry fails in seconds, not after gigabytes.
+/// </summary>
+public sealed class CheckAiImageDestination : CancelableAiTask
+{
+    [Required] public string SpecFile { get; set; } = "";
+
+    protected override void ExecuteCore()
+    {
+        var spec = AiImageSpecJson.Read(SpecFile);
+        if (spec.Build.Builder == AiImageBuilderKind.None) return;
+        using var builder = ImageBuilders.Create(spec, this, null);
+        builder.PreflightAsync(spec, Cancellation.Token).GetAwaiter().GetResult();
     }
 }

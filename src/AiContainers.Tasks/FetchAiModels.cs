@@ -24,7 +24,8 @@ public sealed class FetchAiModels : CancelableAiTask
 
     protected override void ExecuteCore()
     {
-        var specs = AiImageSpecJson.Read(SpecFile).Models;
+        var spec = AiImageSpecJson.Read(SpecFile);
+        var specs = spec.Models;
         if (specs.Count == 0)
         {
             // No models: no manifest, so later steps build no weights image.
@@ -35,7 +36,8 @@ public sealed class FetchAiModels : CancelableAiTask
         var cache = new ModelCache(ModelCache.ResolveDirectory(CacheDirectory, Environment.GetEnvironmentVariable));
         var hub = HubSettings.FromEnvironment(Environment.GetEnvironmentVariable);
         var started = DateTime.UtcNow;
-        using var fetcher = new ModelFetcher(cache, hub, this);
+        // Cancellation (Ctrl+C, SIGTERM) stops a download at once and leaves only tmp/*.incomplete, never a blob.
+        using var fetcher = new ModelFetcher(cache, hub, this, FetchOptions.For(spec.Downloads), spec.ProjectFiles);
         var result = fetcher.FetchAsync(specs, Cancellation.Token).GetAwaiter().GetResult();
         ModelManifest.Write(result, ManifestFile);
 

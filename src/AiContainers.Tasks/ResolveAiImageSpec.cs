@@ -46,8 +46,8 @@ public sealed class ResolveAiImageSpec : AiTask
         if (result.Spec is not { } spec) return;
 
         var fileProblems = new List<Core.Diagnostics.AiDiagnostic>();
-        if (spec.Python is { } python) fileProblems.AddRange(Core.Python.PythonAppFiles.Plan(python, spec.Build.OutputDirectory).Diagnostics);
-        if (spec.Serving is { } serving) fileProblems.AddRange(Core.Serving.ServingFiles.Validate(serving));
+        if (spec.Python is { } python) fileProblems.AddRange(Core.Python.PythonAppFiles.Plan(python, spec.Build.OutputDirectory, spec.ProjectFiles).Diagnostics);
+        if (spec.Serving is { } serving) fileProblems.AddRange(Core.Serving.ServingFiles.Validate(serving, spec.ProjectFiles));
         foreach (var diagnostic in fileProblems) Report(diagnostic);
         if (fileProblems.Any(d => d.IsError)) return;
 

@@ -30,16 +30,28 @@ public static partial class CudaBaseResolver
         return false;
     }
 
+    /// <summary>
+    /// Resolves the four properties to one catalog image. Each property's own syntax is checked first and every
+    /// problem there is reported at once; the checks that combine them (cuDNN for this CUDA, the OS for both)
+    /// run only when their inputs are valid, since their advice would otherwise be built on a wrong value.
+    /// </summary>
     public static CudaBaseSpec? Resolve(CudaImageCatalog catalog, string cudaText, string? cudnnText, string? flavorText, string? osText, string? minDriverOverride, DiagnosticBag diagnostics)
     {
-        if (!CudaVersionRegex().IsMatch(cudaText)) { diagnostics.Report(AiErrors.MalformedCudaVersion, "AiCudaVersion", cudaText); return null; }
-        var requested = Version.Parse(cudaText.Split('.').Length == 2 ? cudaText : cudaText);
-        var release = catalog.Find(requested, exactPatch: cudaText.Split('.').Length == 3);
-        if (release is null) { diagnostics.Report(AiErrors.UnknownCudaVersion, "AiCudaVersion", cudaText, string.Join(", ", catalog.Releases.Select(r => r.Version))); return null; }
+        CudaRelease? release = null;
+        if (!CudaVersionRegex().IsMatch(cudaText)) diagnostics.Report(AiErrors.MalformedCudaVersion, "AiCudaVersion", cudaText);
+        else
+        {
+            release = catalog.Find(Version.Parse(cudaText), exactPatch: cudaText.Split('.').Length == 3);
+            if (release is null) diagnostics.Report(AiErrors.UnknownCudaVersion, "AiCudaVersion", cudaText, string.Join(", ", catalog.Releases.Select(r => r.Version)));
+        }
 
-        if (!TryParseCudnn(cudnnText, out var cudnn)) { diagnostics.Report(AiErrors.InvalidCudnnVersion, "AiCudnnVersion", cudnnText); return null; }
-        if (!TryParseFlavor(flavorText, out var flavor)) { diagnostics.Report(AiErrors.UnknownEnumValue, "AiCudaFlavor", "AiCudaFlavor", flavorText, "runtime, base, devel"); return null; }
-        if (cudnn is not null && flavor == CudaFlavor.Base) { diagnostics.Report(AiErrors.CudnnWithBaseFlavor, "AiCudaFlavor"); return null; }
+        var cudnnValid = TryParseCudnn(cudnnText, out var cudnn);
+        if (!cudnnValid) diagnostics.Report(AiErrors.InvalidCudnnVersion, "AiCudnnVersion", cudnnText);
+        var flavorValid = TryParseFlavor(flavorText, out var flavor);
+        if (!flavorValid) diagnostics.Report(AiErrors.UnknownEnumValue, "AiCudaFlavor", "AiCudaFlavor", flavorText, "runtime, base, devel");
+        var combinationValid = true;
+        if (cudnnValid && flavorValid && cudnn is not null && flavor == CudaFlavor.Base) { diagnostics.Report(AiErrors.CudnnWithBaseFlavor, "AiCudaFlavor"); combinationValid = false; }
+        if (release is null || !cudnnValid || !flavorValid || !combinationValid) return null;
 
         if (cudnn is { } major && !release.Cudnn.ContainsKey(major))
         {

@@ -28,6 +28,7 @@ public static partial class DeploySpecMapper
 
         var logMaxSize = input.Get("AiLogMaxSize")?.ToLowerInvariant();
         if (logMaxSize is not null && !LogSizeRegex().IsMatch(logMaxSize)) { bag.Report(AiErrors.InvalidLogMaxSize, "AiLogMaxSize", logMaxSize); logMaxSize = null; }
+        else if (logMaxSize is not null && !AiImageSpecMapper.FitsEngine(logMaxSize)) { bag.Report(AiErrors.SizeTooLarge, "AiLogMaxSize", "AiLogMaxSize", logMaxSize, long.MaxValue); logMaxSize = null; }
         int? logMaxFiles = input.Get("AiLogMaxFiles") is null ? null : AiImageSpecMapper.ParsePositiveInt(input, bag, "AiLogMaxFiles", 1);
 
         var companions = MapComposeServices(input, bag);
@@ -73,7 +74,7 @@ public static partial class DeploySpecMapper
         foreach (var item in input.Items("AiVolume"))
         {
             var source = item.Include.Trim();
-            var target = item.Get("Target") ?? "";
+            var target = item.Get("ContainerPath") ?? "";
             var ok = true;
             if (source.StartsWith('/'))
             {

@@ -7,8 +7,13 @@ public enum AiSeverity { Warning, Error }
 /// <summary>A coded message template. The text always reads "AICnnnn: what is wrong. what to set instead."</summary>
 public sealed record AiDiagnosticDescriptor(string Code, AiSeverity Severity, string Format)
 {
+    /// <summary>The message with its code; it always ends with one period, as the README promises, whether or not the template has one.</summary>
     public AiDiagnostic Create(string? property, params object?[] args)
-        => new(Code, Severity, property, Code + ": " + string.Format(CultureInfo.InvariantCulture, Format, args));
+    {
+        var text = string.Format(CultureInfo.InvariantCulture, Format, args).TrimEnd();
+        if (!text.EndsWith('.')) text += ".";
+        return new(Code, Severity, property, Code + ": " + text);
+    }
 }
 
 /// <summary>One reported problem. <see cref="Message"/> already starts with the code.</summary>
@@ -35,11 +40,25 @@ public sealed class AiException : Exception
 public sealed class DiagnosticBag
 {
     private readonly List<AiDiagnostic> _items = new();
+    private readonly HashSet<string> _refused = new(StringComparer.OrdinalIgnoreCase);
     public IReadOnlyList<AiDiagnostic> Items => _items;
     public bool HasErrors => _items.Any(d => d.IsError);
-    public void Add(AiDiagnostic d) => _items.Add(d);
+    public void Add(AiDiagnostic d)
+    {
+        // A value already refused as a whole (a control character in it) would only echo that error
+        // through every check that reads it afterwards, under a misleading reason.
+        if (d.Property is { } property && _refused.Contains(property)) return;
+        _items.Add(d);
+    }
     public void Report(AiDiagnosticDescriptor descriptor, string? property, params object?[] args)
-        => _items.Add(descriptor.Create(property, args));
+        => Add(descriptor.Create(property, args));
+
+    /// <summary>Reports <paramref name="d"/> and drops every later diagnostic that names the same property or item type.</summary>
+    public void Refuse(AiDiagnostic d)
+    {
+        Add(d);
+        if (d.Property is { } property) _refused.Add(property);
+    }
     public void ThrowIfErrors()
     {
         var first = _items.FirstOrDefault(d => d.IsError);

@@ -4,7 +4,7 @@ namespace AiContainers.Core.Diagnostics;
 public static partial class AiErrors
 {
     public static readonly AiDiagnosticDescriptor InvalidVolumeSource = E("AIC1101", "AiVolume '{0}' is neither an absolute host path nor a volume name: {1}. Set the AiVolume Include to a path starting with '/' (a bind mount) or a volume name of lowercase letters, digits, '.' and '-', at most 63 characters (e.g. model-cache)");
-    public static readonly AiDiagnosticDescriptor InvalidVolumeTarget = E("AIC1102", "AiVolume '{0}' has Target '{1}', which is not an absolute container path. Set the AiVolume Target to a path starting with '/' and without ':' (e.g. /models)");
+    public static readonly AiDiagnosticDescriptor InvalidVolumeTarget = E("AIC1102", "AiVolume '{0}' has ContainerPath '{1}', which is not an absolute container path. Set the AiVolume ContainerPath to a path starting with '/' and without ':' (e.g. /models)");
     public static readonly AiDiagnosticDescriptor DuplicateVolumeTarget = E("AIC1103", "AiVolume '{0}' mounts onto Target '{1}', which another AiVolume already uses. Set a different Target or remove one of the two items");
     public static readonly AiDiagnosticDescriptor InvalidLogMaxSize = E("AIC1104", "AiLogMaxSize '{0}' is not a log file size. Set AiLogMaxSize to a whole number with the unit k, m or g (e.g. 10m)");
     public static readonly AiDiagnosticDescriptor UnknownComposeService = E("AIC1105", "AiComposeService '{0}' is not a companion service AiContainers knows. Use one of: {1}");

@@ -64,14 +64,14 @@ public static partial class AiErrors
     public static readonly AiDiagnosticDescriptor GlobalizationInvariantAssumed = W("AIC2501", "The image has no ICU libraries, so the app runs with DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=true. Set InvariantGlobalization to true in the project to say so, or add an AiSystemPackages item for libicu (e.g. libicu70 on ubuntu22.04)");
 
     // ---- 3xxx: Docker engine ----
-    public static readonly AiDiagnosticDescriptor EngineUnreachable = E("AIC3001", "No Docker engine answers at {0}: {1}. Start dockerd (or Docker Desktop), point DOCKER_HOST at it, or set AiImageBuilder to None to only generate the Dockerfile");
+    public static readonly AiDiagnosticDescriptor EngineUnreachable = E("AIC3001", "No Docker engine answers at {0}: {1}. Start dockerd (or Docker Desktop), point DOCKER_HOST (or 'docker context use <name>') at it, or set AiImageBuilder to None to only generate the Dockerfile");
     public static readonly AiDiagnosticDescriptor BuildStepFailed = E("AIC3002", "docker build failed at {0}: {1}. Fix the step (its output is above) and publish again");
     public static readonly AiDiagnosticDescriptor BuildProducedNoImage = E("AIC3003", "docker build finished without reporting an image ID. Check the engine log; set AiImageBuilder to None to inspect the generated Dockerfile");
     public static readonly AiDiagnosticDescriptor EngineRequestFailed = E("AIC3004", "The Docker engine refused {0}: {1}. Check that the engine at {2} is healthy and has disk space");
     public static readonly AiDiagnosticDescriptor DockerContextInvalid = E("AIC3005", "The docker context '{0}' cannot be read: {1}. Run 'docker context use default' or set DOCKER_HOST");
 
     // ---- 4xxx: registry ----
-    public static readonly AiDiagnosticDescriptor RegistryUnauthorized = E("AIC4001", "Registry {0} refused the credentials for {1} (unauthorized). Run 'docker login {0}', or set DOTNET_CONTAINER_PUSH_REGISTRY_UNAME and DOTNET_CONTAINER_PUSH_REGISTRY_PWORD");
+    public static readonly AiDiagnosticDescriptor RegistryUnauthorized = E("AIC4001", "Registry {0} refused the credentials for {1} (unauthorized); they came from {2}. Check the user name and password (or token) there, or set AICONTAINERS_{3}_REGISTRY_USER and AICONTAINERS_{3}_REGISTRY_PASSWORD (looked at first), or run 'docker login {0}'");
     public static readonly AiDiagnosticDescriptor RegistryDenied = E("AIC4002", "Registry {0} denied {1}: {2}. Check that the repository exists and the account may push to it, or set ContainerRepository");
     public static readonly AiDiagnosticDescriptor PushFailed = E("AIC4003", "Pushing {0} failed after {1} attempt(s): {2}. Check that registry {3} is reachable, or set AiImagePush to false to keep the image local");
     public static readonly AiDiagnosticDescriptor CredentialHelperFailed = E("AIC4004", "The credential helper docker-credential-{0} failed for {1}: {2}. Install the helper on PATH or fix credsStore/credHelpers in {3}");

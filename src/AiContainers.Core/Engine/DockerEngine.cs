@@ -23,25 +23,51 @@ public sealed partial class DockerEngine : IContainerEngine
     private static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(5);
     private readonly DockerClient _client;
 
-    private DockerEngine(DockerClient client)
+    private DockerEngine(DockerClient client, string endpointSource)
     {
         _client = client;
         Endpoint = client.Options.Endpoint?.ToString() ?? "(default)";
+        EndpointSource = endpointSource;
     }
 
     public string Endpoint { get; }
 
-    public static DockerEngine Create()
+    /// <summary>Where <see cref="Endpoint"/> came from (DOCKER_HOST, a docker context, the default), for error messages.</summary>
+    public string EndpointSource { get; }
+
+    /// <summary>The engine at <paramref name="endpoint"/>, or (null) where the docker CLI would look: DOCKER_HOST, the docker context, the platform socket.</summary>
+    public static DockerEngine Create(Uri? endpoint = null)
     {
         try
         {
-            return new DockerEngine(new DockerClientBuilder().Build());
+            var builder = new DockerClientBuilder();
+            if (endpoint is not null) builder = builder.WithEndpoint(endpoint);
+            return new DockerEngine(builder.Build(), endpoint is not null ? "the endpoint given" : DescribeEndpointSource());
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             var context = Environment.GetEnvironmentVariable("DOCKER_CONTEXT") ?? "current";
             throw new AiException(AiErrors.DockerContextInvalid, null, context, e.Message);
         }
+    }
+
+    /// <summary>The docker CLI's order: DOCKER_HOST, DOCKER_CONTEXT, config.json's currentContext, the platform default.</summary>
+    private static string DescribeEndpointSource()
+    {
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOCKER_HOST"))) return "DOCKER_HOST";
+        if (Environment.GetEnvironmentVariable("DOCKER_CONTEXT") is { Length: > 0 } context) return $"DOCKER_CONTEXT '{context}'";
+        try
+        {
+            var config = new RegistryCredentialStore().ConfigPath;
+            if (File.Exists(config))
+            {
+                using var json = JsonDocument.Parse(File.ReadAllText(config));
+                if (json.RootElement.TryGetProperty("currentContext", out var current) && current.GetString() is { Length: > 0 } name && name != "default")
+                    return $"docker context '{name}' in {config}";
+            }
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException) { }
+        return "the default, as DOCKER_HOST is unset";
     }
 
     public async Task PingAsync(CancellationToken cancellationToken)
@@ -52,12 +78,25 @@ public sealed partial class DockerEngine : IContainerEngine
         {
             await _client.System.PingAsync(timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is HttpRequestException or SocketException or IOException or TimeoutException or OperationCanceledException or DockerApiException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not AiException)
         {
-            var why = e is OperationCanceledException ? $"no answer within {PingTimeout.TotalSeconds:0} s" : Innermost(e).Message;
-            throw new AiException(AiErrors.EngineUnreachable, "AiImageBuilder", Endpoint, why);
+            throw EngineFailure.Classify(e, Endpoint, EndpointSource, PingTimeout);
         }
     }
+
+    /// <summary>
+    /// Whether the engine has the default <c>bridge</c> network. Without it (dockerd --bridge=none) a build
+    /// whose network mode is the default runs RUN steps with no network at all.
+    /// </summary>
+    public async Task<bool> HasBridgeNetworkAsync(CancellationToken cancellationToken)
+    {
+        var networks = await _client.Networks.ListNetworksAsync(new NetworksListParameters(), cancellationToken).ConfigureAwait(false);
+        return networks.Any(n => n.Name == "bridge" || n.Driver == "bridge");
+    }
+
+    /// <summary>Network modes that do not use the engine's bridge: these work on an engine without one.</summary>
+    private static bool UsesBridge(string? networkMode)
+        => string.IsNullOrEmpty(networkMode) || networkMode is "default" or "bridge";
 
     public async Task<EngineBuildResult> BuildAsync(EngineBuildRequest request, IAiLog log, CancellationToken cancellationToken)
     {
@@ -105,11 +144,22 @@ public sealed partial class DockerEngine : IContainerEngine
         {
             throw new AiException(AiErrors.EngineRequestFailed, null, "the build", e.ResponseBody?.Trim() ?? e.Message, Endpoint);
         }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && EngineFailure.IsConnectionFailure(e))
+        {
+            throw new AiException(AiErrors.EngineConnectionLost, null, Endpoint, "the build", EngineFailure.Innermost(e).Message);
+        }
         await writer.ConfigureAwait(false);
         log.Message(AiLogLevel.Detail, $"AiContainers: engine build took {watch.ElapsedMilliseconds} ms (context {contextBytes} bytes; first engine message after {progress.FirstMessageMs} ms)");
 
         if (progress.Error is { } error)
+        {
+            // On an engine without a bridge (dockerd --bridge=none) RUN steps in the default network mode have no
+            // network: apt-get and pip fail with pages of resolver errors that never say why. Asked only after a
+            // failure, so builds that need no network keep working on such engines.
+            if (UsesBridge(request.NetworkMode) && !await HasBridgeNetworkAsync(cancellationToken).ConfigureAwait(false))
+                throw new AiException(AiErrors.BuildWithoutBridgeNetwork, "AiBuildNetwork", progress.CurrentStep ?? "the first step", error + progress.RecentOutput(maxLines: 6), Endpoint);
             throw new AiException(AiErrors.BuildStepFailed, null, progress.CurrentStep ?? "the first step", error + progress.RecentOutput());
+        }
         if (progress.ImageId is null) throw new AiException(AiErrors.BuildProducedNoImage, null);
         return new EngineBuildResult(progress.ImageId, contextBytes, contextFiles);
     }
@@ -153,14 +203,13 @@ public sealed partial class DockerEngine : IContainerEngine
         }
     }
 
-    public async Task RemoveImageAsync(string nameOrId, CancellationToken cancellationToken)
+    public async Task LoadImageAsync(Stream archive, CancellationToken cancellationToken)
     {
-        try
-        {
-            await _client.Images.DeleteImageAsync(nameOrId, new ImageDeleteParameters { Force = false }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DockerImageNotFoundException) { }
-        catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound) { }
+        string? error = null;
+        var progress = new Progress<JSONMessage>(m => error ??= m.Error?.Message);
+        await _client.Images.LoadImageAsync(new ImageLoadParameters { Quiet = true }, archive, progress, cancellationToken).ConfigureAwait(false);
+        // Like a failed RUN, a refused load arrives in the progress stream, not as an exception.
+        if (error is not null) throw new AiException(AiErrors.EngineLoadFailed, "AiImageBuilder", Endpoint, error);
     }
 
     public void Dispose() => _client.Dispose();
@@ -170,11 +219,7 @@ public sealed partial class DockerEngine : IContainerEngine
             ? new AuthConfig { ServerAddress = registry, IdentityToken = credential.Secret }
             : new AuthConfig { ServerAddress = registry, Username = credential.Username, Password = credential.Secret };
 
-    private static Exception Innermost(Exception e)
-    {
-        while (e.InnerException is not null) e = e.InnerException;
-        return e;
-    }
+    private static Exception Innermost(Exception e) => EngineFailure.Innermost(e);
 
     internal static string? AuxString(JSONMessage message, string key)
     {
@@ -251,10 +296,11 @@ public sealed partial class DockerEngine : IContainerEngine
             _log.Message(AiLogLevel.Progress, "    " + line);
         }
 
-        public string RecentOutput()
+        public string RecentOutput(int maxLines = 40)
         {
             if (_line.Length > 0) Flush();
             var lines = _recent.Where(l => !l.StartsWith(" ---> ", StringComparison.Ordinal) && !l.StartsWith("Removing intermediate container", StringComparison.Ordinal)).ToList();
+            if (lines.Count > maxLines) lines = lines.Skip(lines.Count - maxLines).ToList();
             return lines.Count == 0 ? "" : "\n--- step output ---\n" + string.Join("\n", lines) + "\n---";
         }
     }

@@ -36,7 +36,8 @@ public interface IContainerEngine : IDisposable
 
     Task<EngineImageInfo?> InspectImageAsync(string nameOrId, CancellationToken cancellationToken);
 
-    Task RemoveImageAsync(string nameOrId, CancellationToken cancellationToken);
+    /// <summary>Loads a docker-archive tarball, as `docker load` does (the daemonless builder without a registry).</summary>
+    Task LoadImageAsync(Stream archive, CancellationToken cancellationToken);
 }
 
 /// <summary>A push error the engine reported in-band, with what kind of failure it looks like.</summary>

@@ -20,7 +20,7 @@ public sealed record GeneratedDockerfile(string Text, IReadOnlyList<AiDiagnostic
 public static class DockerfileGenerator
 {
     /// <summary>Where the app sits in the build context (see <see cref="BuildContextWriter"/>).</summary>
-    public const string AppContextPath = "app";
+    public const string AppContextPath = Publishing.ContextLayout.AppFolder;
 
     private static readonly JsonSerializerOptions ExecFormJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -59,18 +59,27 @@ public static class DockerfileGenerator
         if (spec.User.CreateUser)
         {
             blocks.Add(spec.User.Uid is { } uid
-                ? Step("user", new { Uid = uid, Gid = spec.User.Gid ?? uid, Name = ContainerUserSpec.DefaultName })
+                ? Step("user-home", new { Uid = uid, Gid = spec.User.Gid ?? uid, Source = Publishing.ContextLayout.HomeFolder + "/", Home = Publishing.ContextLayout.HomeDirectory(ContainerUserSpec.DefaultName) + "/" })
                 : Step("named-user", new { Name = spec.User.User.Split(':')[0] }));
         }
 
         if (spec.RunCommands.Count > 0)
-            blocks.Add(Step("run-commands", new { Commands = spec.RunCommands }));
+            blocks.Add(Step("run-commands", new { Commands = spec.RunCommands.Select(c => RequireSingleLine(c, "RUN")).ToList() }));
 
-        if (spec.HealthCheck is { } health && health.Command.Count > 0 && health.Command[0] == HealthProbe.ImagePath)
+        if (spec.HealthCheck is { UsesBuiltInProbe: true })
             blocks.Add(Step("health-probe", new { HealthProbe.ContextPath, HealthProbe.ImagePath }));
 
         if (dotnet is { SelfContained: false })
             blocks.Add(Step("dotnet-runtime-copy", new { }));
+
+        // The runtime packs and the NuGet packages' files change far less often than the project: their own layers.
+        if (dotnet is not null)
+            blocks.Add(Step("dotnet-dependency-layers", new
+            {
+                spec.WorkingDirectory,
+                Runtime = dotnet.SelfContained ? Publishing.ContextLayout.RuntimeFolder + "/" : null,
+                Packages = Publishing.ContextLayout.PackagesFolder + "/",
+            }));
 
         if (weights is not null)
             blocks.Add(Step("weights-copy", new { Paths = weights.CopyPaths }));
@@ -100,7 +109,7 @@ public static class DockerfileGenerator
         if (environment.Count > 0)
             blocks.Add(Step("environment", new { Variables = environment.Select(e => new { e.Name, Value = Quote(e.Value) }).ToList() }));
 
-        blocks.Add(Step("workdir", new { spec.WorkingDirectory }));
+        blocks.Add(Step("workdir", new { WorkingDirectory = RequireSingleLine(spec.WorkingDirectory, "WORKDIR") }));
 
         // A Python command is the CMD, as in the classic training Dockerfile: the base's entrypoint
         // (nvidia_entrypoint.sh on CUDA bases) still wraps it, and `docker run image python other.py` replaces it.
@@ -196,24 +205,33 @@ public static class DockerfileGenerator
 
     public static string ExecForm(IEnumerable<string> words) => JsonSerializer.Serialize(words.ToArray(), ExecFormJson);
 
-    /// <summary>Double-quotes a value for ENV/LABEL, escaping what the Dockerfile parser would expand or end on.</summary>
+    /// <summary>
+    /// Double-quotes a value for ENV/LABEL, escaping what the Dockerfile parser would expand or end on: inside
+    /// double quotes it unescapes only \\, \" and \$, so those three are escaped and everything else is literal.
+    /// A line break has no escape there (\n stays two characters in the image), so it cannot be carried at all:
+    /// the mapper refuses it (AIC1600) and reaching here with one is a bug, reported as AIC2600.
+    /// </summary>
     public static string Quote(string value)
     {
         var sb = new StringBuilder("\"");
-        foreach (var c in value)
+        foreach (var c in RequireSingleLine(value, "ENV or LABEL"))
         {
             switch (c)
             {
                 case '\\': sb.Append("\\\\"); break;
                 case '"': sb.Append("\\\""); break;
                 case '$': sb.Append("\\$"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': break;
                 default: sb.Append(c); break;
             }
         }
         return sb.Append('"').ToString();
     }
+
+    /// <summary>A value written bare into one Dockerfile line: returned as is, or AIC2600 when it would split the line.</summary>
+    public static string RequireSingleLine(string value, string instruction)
+        => ProjectInputs.FindControlCharacter(value) is { } c
+            ? throw new AiException(AiErrors.ValueNotEncodable, null, "Dockerfile " + instruction, "U+" + ((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture))
+            : value;
 
     private static string Step(string name, object model) => TemplateRenderer.Render("dockerfile/" + name + ".sbn", model);
 }

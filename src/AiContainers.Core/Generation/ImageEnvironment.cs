@@ -10,6 +10,9 @@ public static class ImageEnvironment
         var env = new List<NameValue>();
         void Set(string name, string value) { env.RemoveAll(e => e.Name == name); env.Add(new NameValue(name, value)); }
 
+        // The package's numeric user has no /etc/passwd entry (no RUN needed): HOME says where its home is.
+        if (spec.User is { CreateUser: true, Uid: not null }) Set("HOME", Publishing.ContextLayout.HomeDirectory(ContainerUserSpec.DefaultName));
+
         if (spec.Gpu.Enabled)
         {
             // What the NVIDIA container toolkit reads: which GPUs, which driver libraries, which CUDA.

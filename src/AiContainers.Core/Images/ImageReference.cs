@@ -24,18 +24,18 @@ public sealed partial record ImageReference(string? Registry, string Repository,
     private static partial Regex DomainRegex();
 
     /// <summary>The registry this reference pulls from, with Docker Hub spelled out.</summary>
-    public string EffectiveRegistry => Registry ?? DockerHub;
+    [System.Text.Json.Serialization.JsonIgnore] public string EffectiveRegistry => Registry ?? DockerHub;
 
     /// <summary>The repository as a registry addresses it (Docker Hub official images live under <c>library/</c>).</summary>
-    public string EffectiveRepository => Registry is null && !Repository.Contains('/') ? "library/" + Repository : Repository;
+    [System.Text.Json.Serialization.JsonIgnore] public string EffectiveRepository => Registry is null && !Repository.Contains('/') ? "library/" + Repository : Repository;
 
-    public bool IsLatestOrUntagged => Digest is null && (Tag is null || Tag == "latest");
+    [System.Text.Json.Serialization.JsonIgnore] public bool IsLatestOrUntagged => Digest is null && (Tag is null || Tag == "latest");
 
     /// <summary>The fully qualified name, e.g. <c>docker.io/library/ubuntu:22.04</c>.</summary>
-    public string Canonical => Format(EffectiveRegistry + "/" + EffectiveRepository);
+    [System.Text.Json.Serialization.JsonIgnore] public string Canonical => Format(EffectiveRegistry + "/" + EffectiveRepository);
 
     /// <summary>The name without tag or digest, as the user would write it.</summary>
-    public string Name => Registry is null ? Repository : Registry + "/" + Repository;
+    [System.Text.Json.Serialization.JsonIgnore] public string Name => Registry is null ? Repository : Registry + "/" + Repository;
 
     public override string ToString() => Format(Name);
 

@@ -14,13 +14,18 @@ public sealed record RegistryMirror(IReadOnlyList<RegistryMirror.Mapping> Mappin
 
     public bool IsEmpty => Mappings.Count == 0;
 
+    /// <summary>What separates mappings in AiRegistryMirror: ';' in a project file, ',' on a command line.</summary>
+    public static readonly char[] Separators = { ';', ',' };
+
     /// <summary>Parses the AiRegistryMirror value; returns null and an explanation when malformed.</summary>
     public static RegistryMirror? TryParse(string? value, out string? error)
     {
         error = null;
         if (string.IsNullOrWhiteSpace(value)) return None;
         var mappings = new List<Mapping>();
-        foreach (var raw in value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        // ',' as well as ';': MSBuild splits a command-line -p: value at ';' (MSB4177), and neither a
+        // registry host nor a repository path can hold a ','.
+        foreach (var raw in value.Split(Separators, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             string source = ImageReference.DockerHub, prefix = raw;
             var eq = raw.IndexOf('=');

@@ -1,5 +1,6 @@
 using AiContainers.Core.Diagnostics;
 using AiContainers.Core.Engine;
+using AiContainers.Core.Files;
 
 namespace AiContainers.Core.Python;
 
@@ -15,9 +16,11 @@ public sealed record PythonAppFilePlan(IReadOnlyList<string> AppFiles, IReadOnly
 /// </summary>
 public static class PythonAppFiles
 {
-    public static PythonAppFilePlan Plan(PythonAppSpec python, string? outputDirectory = null)
+    /// <param name="rule">Which files may be copied (AiAllowFilesOutsideProject); null is the default rule for the project folder.</param>
+    public static PythonAppFilePlan Plan(PythonAppSpec python, string? outputDirectory = null, ProjectFileRule? rule = null)
     {
         var root = Path.GetFullPath(python.ProjectDirectory);
+        rule ??= new ProjectFileRule(root, AllowOutside: false);
         var bag = new DiagnosticBag();
         var builder = new List<string>();
 
@@ -57,6 +60,10 @@ public static class PythonAppFiles
         }
         app.Sort(StringComparer.Ordinal);
         if (app.Count == 0) bag.Report(AiErrors.PythonAppEmpty, "AiAppInclude", root);
+
+        // A symlink in the project may point anywhere (/etc/passwd); every copied file follows the one rule.
+        foreach (var path in builder.Concat(app))
+            if (ProjectFiles.Check(rule, "AiAppInclude", "Project file", path, Path.Combine(root, path)) is { } problem) bag.Add(problem);
         return new PythonAppFilePlan(app, builder, bag.Items);
     }
 

@@ -13,15 +13,27 @@ public sealed record RegistryCredential(string Username, string Secret, string S
 
 public enum CredentialPurpose { Push, Pull }
 
+/// <summary>What a credential lookup found, and every source it looked at, in order (for AIC4100).</summary>
+public sealed record CredentialLookup(RegistryCredential? Credential, IReadOnlyList<string> SourcesLookedAt);
+
 /// <summary>
-/// Finds registry credentials the way the docker CLI and the .NET SDK's container support do:
-/// first DOTNET_CONTAINER_{PUSH|PULL}_REGISTRY_UNAME/PWORD (then the unprefixed pair), then
-/// <c>$DOCKER_CONFIG/config.json</c>: <c>credHelpers</c> for the host, <c>auths</c>, then
-/// <c>credsStore</c>, asking <c>docker-credential-&lt;helper&gt; get</c>. Secrets are only returned,
-/// never logged or written.
+/// Finds registry credentials. Order: our own AICONTAINERS_{PUSH|PULL}_REGISTRY_USER/PASSWORD (then the
+/// unprefixed AICONTAINERS_REGISTRY_USER/PASSWORD), then the .NET SDK's DOTNET_CONTAINER_{PUSH|PULL}_REGISTRY_UNAME/PWORD
+/// (then DOTNET_CONTAINER_REGISTRY_UNAME/PWORD), then <c>$DOCKER_CONFIG/config.json</c>: <c>credHelpers</c> for
+/// the host, <c>auths</c>, then <c>credsStore</c>, asking <c>docker-credential-&lt;helper&gt; get</c>.
+/// Why our variables come first and exist at all: MSBuild's binary logger (and -v:diag) records every
+/// environment variable named DOTNET_*, MSBUILD* or COMPLUS_* verbatim, so a DOTNET_CONTAINER_*_PWORD is in
+/// every binlog; AICONTAINERS_* variables, config.json and helpers are read here, in task code, and never
+/// reach a log. Secrets are only returned, never logged or written; messages name the source, never the secret.
 /// </summary>
 public sealed class RegistryCredentialStore
 {
+    /// <summary>The .NET SDK's password variables, which MSBuild records in binlogs because of their DOTNET_ prefix.</summary>
+    public static readonly IReadOnlyList<string> SdkPasswordVariables = new[]
+    {
+        "DOTNET_CONTAINER_PUSH_REGISTRY_PWORD", "DOTNET_CONTAINER_PULL_REGISTRY_PWORD", "DOTNET_CONTAINER_REGISTRY_PWORD",
+    };
+
     private readonly Func<string, string?> _environment;
     private readonly string _configPath;
     private JsonDocument? _config;
@@ -55,19 +67,56 @@ public sealed class RegistryCredentialStore
         yield return "https://" + registry + "/v2/";
     }
 
-    public RegistryCredential? Find(string registry, CredentialPurpose purpose)
+    /// <summary>The environment variable pairs looked at, in order, for a purpose: ours first, then the SDK's.</summary>
+    public static IReadOnlyList<(string User, string Password)> VariablePairs(CredentialPurpose purpose)
     {
-        var prefix = purpose == CredentialPurpose.Push ? "DOTNET_CONTAINER_PUSH_REGISTRY_" : "DOTNET_CONTAINER_PULL_REGISTRY_";
-        foreach (var p in new[] { prefix, "DOTNET_CONTAINER_REGISTRY_" })
+        var which = purpose == CredentialPurpose.Push ? "PUSH" : "PULL";
+        return new[]
         {
-            var user = _environment(p + "UNAME");
-            var password = _environment(p + "PWORD");
+            ($"AICONTAINERS_{which}_REGISTRY_USER", $"AICONTAINERS_{which}_REGISTRY_PASSWORD"),
+            ("AICONTAINERS_REGISTRY_USER", "AICONTAINERS_REGISTRY_PASSWORD"),
+            ($"DOTNET_CONTAINER_{which}_REGISTRY_UNAME", $"DOTNET_CONTAINER_{which}_REGISTRY_PWORD"),
+            ("DOTNET_CONTAINER_REGISTRY_UNAME", "DOTNET_CONTAINER_REGISTRY_PWORD"),
+        };
+    }
+
+    /// <summary>
+    /// The SDK password variables that are set, whose values MSBuild has therefore already written into any
+    /// binary log of this build. Names only. The build task warns once (AIC4550) when this is not empty.
+    /// </summary>
+    public IReadOnlyList<string> LoggedSecretVariables()
+        => SdkPasswordVariables.Where(name => !string.IsNullOrEmpty(_environment(name))).ToList();
+
+    /// <summary>The AIC4550 warning naming every set DOTNET_CONTAINER_*_PWORD variable, or null when none is set.</summary>
+    public AiDiagnostic? LoggedSecretsWarning()
+    {
+        var names = LoggedSecretVariables();
+        return names.Count == 0 ? null : AiErrors.LoggedRegistrySecret.Create(null, string.Join(", ", names));
+    }
+
+    public RegistryCredential? Find(string registry, CredentialPurpose purpose) => Lookup(registry, purpose).Credential;
+
+    /// <summary>Like <see cref="Find"/>, and also says which sources were looked at (for a "none found" message).</summary>
+    public CredentialLookup Lookup(string registry, CredentialPurpose purpose)
+    {
+        var looked = new List<string>();
+        foreach (var (userVariable, passwordVariable) in VariablePairs(purpose))
+        {
+            var user = _environment(userVariable);
+            var password = _environment(passwordVariable);
+            var pair = $"{userVariable}/{Suffix(passwordVariable)}";
             if (!string.IsNullOrEmpty(user) && !string.IsNullOrEmpty(password))
-                return new RegistryCredential(user, password, p + "UNAME/PWORD");
+                return new CredentialLookup(new RegistryCredential(user, password, pair), looked);
+            looked.Add(pair + (string.IsNullOrEmpty(user) && string.IsNullOrEmpty(password) ? " (not set)"
+                : string.IsNullOrEmpty(user) ? $" ({passwordVariable} set, {userVariable} not)" : $" ({userVariable} set, {passwordVariable} not)"));
         }
 
         var config = LoadConfig();
-        if (config is null) return null;
+        if (config is null)
+        {
+            looked.Add($"{_configPath} (no such file)");
+            return new CredentialLookup(null, looked);
+        }
         var root = config.RootElement;
 
         if (root.TryGetProperty("credHelpers", out var helpers) && helpers.ValueKind == JsonValueKind.Object)
@@ -75,9 +124,14 @@ public sealed class RegistryCredentialStore
             foreach (var key in ConfigKeys(registry))
             {
                 if (helpers.TryGetProperty(key, out var helper) && helper.GetString() is { Length: > 0 } name)
-                    return FromHelper(name, key);
+                {
+                    if (FromHelper(name, key, "credHelpers") is { } fromHelper) return new CredentialLookup(fromHelper, looked);
+                    looked.Add($"credHelpers in {_configPath}: docker-credential-{name} (no credentials for {key})");
+                    return new CredentialLookup(null, looked);
+                }
             }
         }
+        looked.Add($"credHelpers in {_configPath} (no entry for {registry})");
 
         if (root.TryGetProperty("auths", out var auths) && auths.ValueKind == JsonValueKind.Object)
         {
@@ -85,7 +139,7 @@ public sealed class RegistryCredentialStore
             {
                 if (!auths.TryGetProperty(key, out var entry) || entry.ValueKind != JsonValueKind.Object) continue;
                 if (entry.TryGetProperty("identitytoken", out var token) && token.GetString() is { Length: > 0 } t)
-                    return new RegistryCredential("<token>", t, _configPath, IsIdentityToken: true);
+                    return new CredentialLookup(new RegistryCredential("<token>", t, $"auths.{key} in {_configPath}", IsIdentityToken: true), looked);
                 if (entry.TryGetProperty("auth", out var auth) && auth.GetString() is { Length: > 0 } encoded)
                 {
                     string decoded;
@@ -93,17 +147,40 @@ public sealed class RegistryCredentialStore
                     catch (FormatException) { throw new AiException(AiErrors.DockerConfigInvalid, null, _configPath, $"auths.{key}.auth is not base64"); }
                     var colon = decoded.IndexOf(':');
                     if (colon <= 0) throw new AiException(AiErrors.DockerConfigInvalid, null, _configPath, $"auths.{key}.auth is not user:password");
-                    return new RegistryCredential(decoded[..colon], decoded[(colon + 1)..], _configPath);
+                    return new CredentialLookup(new RegistryCredential(decoded[..colon], decoded[(colon + 1)..], $"auths.{key} in {_configPath}"), looked);
                 }
                 if (entry.TryGetProperty("username", out var u) && entry.TryGetProperty("password", out var pw) && u.GetString() is { Length: > 0 } un)
-                    return new RegistryCredential(un, pw.GetString() ?? "", _configPath);
+                    return new CredentialLookup(new RegistryCredential(un, pw.GetString() ?? "", $"auths.{key} in {_configPath}"), looked);
             }
         }
+        looked.Add($"auths in {_configPath} (no entry for {registry})");
 
         if (root.TryGetProperty("credsStore", out var store) && store.GetString() is { Length: > 0 } storeName)
-            return FromHelper(storeName, ConfigKeys(registry).First(), optional: true);
-        return null;
+        {
+            var key = ConfigKeys(registry).First();
+            if (FromHelper(storeName, key, "credsStore", optional: true) is { } fromStore) return new CredentialLookup(fromStore, looked);
+            looked.Add($"credsStore in {_configPath}: docker-credential-{storeName} (no credentials for {key})");
+        }
+        else looked.Add($"credsStore in {_configPath} (not set)");
+        return new CredentialLookup(null, looked);
     }
+
+    /// <summary>
+    /// The error for a registry's "unauthorized": AIC4100 when nothing was sent (naming every source looked at,
+    /// in order), AIC4001 when the registry refused what was sent (naming where it came from, never the secret).
+    /// </summary>
+    public AiException Unauthorized(string registry, string reference, CredentialPurpose purpose, RegistryCredential? sent)
+    {
+        var which = purpose == CredentialPurpose.Push ? "PUSH" : "PULL";
+        if (sent is null)
+        {
+            var looked = Lookup(registry, purpose).SourcesLookedAt;
+            return new AiException(AiErrors.NoRegistryCredentials, "ContainerRegistry", registry, reference, string.Join("; ", looked), which);
+        }
+        return new AiException(AiErrors.RegistryUnauthorized, "ContainerRegistry", registry, reference, $"{sent.Source} (user {sent.Username})", which);
+    }
+
+    private static string Suffix(string variable) => variable[(variable.LastIndexOf('_') + 1)..];
 
     private JsonDocument? LoadConfig()
     {
@@ -116,7 +193,7 @@ public sealed class RegistryCredentialStore
     }
 
     /// <summary>Runs docker-credential-&lt;name&gt; get with the server URL on stdin (the helper protocol).</summary>
-    private RegistryCredential? FromHelper(string name, string serverUrl, bool optional = false)
+    private RegistryCredential? FromHelper(string name, string serverUrl, string configEntry, bool optional = false)
     {
         var program = "docker-credential-" + name;
         var start = new ProcessStartInfo(program)
@@ -153,7 +230,7 @@ public sealed class RegistryCredentialStore
                 var user = json.RootElement.GetProperty("Username").GetString() ?? "";
                 var secret = json.RootElement.GetProperty("Secret").GetString() ?? "";
                 // "<token>" as the user name marks an identity token in the helper protocol.
-                return new RegistryCredential(user, secret, program, IsIdentityToken: user == "<token>");
+                return new RegistryCredential(user, secret, $"{program} ({configEntry} in {_configPath})", IsIdentityToken: user == "<token>");
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
             {

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using AiContainers.Core.Diagnostics;
+using AiContainers.Core.Files;
 
 namespace AiContainers.Core.Serving;
 
@@ -14,21 +15,41 @@ public sealed record ServingFile(string Source, string ContextPath);
 /// </summary>
 public static class ServingFiles
 {
-    public static IReadOnlyList<AiDiagnostic> Validate(ServingSpec serving) => Plan(serving).Diagnostics;
+    public static IReadOnlyList<AiDiagnostic> Validate(ServingSpec serving, ProjectFileRule? rule = null) => Plan(serving, rule).Diagnostics;
 
-    public static (IReadOnlyList<ServingFile> Files, IReadOnlyList<AiDiagnostic> Diagnostics) Plan(ServingSpec serving)
+    /// <param name="rule">
+    /// Which files may be copied (the project folder, AiAllowFilesOutsideProject); null checks only for
+    /// dangling links. Checked before anything is opened, so a link out of the project is never read.
+    /// </param>
+    public static (IReadOnlyList<ServingFile> Files, IReadOnlyList<AiDiagnostic> Diagnostics) Plan(ServingSpec serving, ProjectFileRule? rule = null)
     {
         var bag = new DiagnosticBag();
         var files = new List<ServingFile>();
-        if (serving.TorchServeConfig is { } config && !File.Exists(config))
-            bag.Report(AiErrors.TorchServeConfigMissing, "AiTorchServeConfig", config);
+        if (serving.TorchServeConfig is { } config)
+        {
+            if (Refused(rule, "AiTorchServeConfig", "AiTorchServeConfig", config, bag)) { }
+            else if (!File.Exists(config)) bag.Report(AiErrors.TorchServeConfigMissing, "AiTorchServeConfig", config);
+        }
 
         foreach (var model in serving.Models)
         {
+            if (Refused(rule, "AiServedModel", $"AiServedModel '{model.Include}'", model.Source, bag)) continue;
+            var planned = files.Count;
             if (serving.Runtime == ServingRuntime.TorchServe) PlanMar(model, bag, files);
             else PlanSavedModel(model, bag, files);
+            // A folder's own files may be links out of the project too.
+            for (var i = planned; i < files.Count; i++)
+                Refused(rule, "AiServedModel", $"AiServedModel '{model.Include}' file", files[i].Source, bag);
         }
-        return (files, bag.Items);
+        return (bag.HasErrors ? Array.Empty<ServingFile>() : files, bag.Items);
+    }
+
+    private static bool Refused(ProjectFileRule? rule, string property, string what, string path, DiagnosticBag bag)
+    {
+        var effective = rule ?? new ProjectFileRule(Path.GetPathRoot(Path.GetFullPath(path))!, AllowOutside: true);
+        if (ProjectFiles.Check(effective, property, what, path, path) is not { } problem) return false;
+        bag.Add(problem);
+        return true;
     }
 
     private static void PlanMar(ServedModelSpec model, DiagnosticBag bag, List<ServingFile> files)

@@ -1,12 +1,18 @@
 using AiContainers.Core.Cuda;
+using System.Text.Json.Serialization;
 using AiContainers.Core.Deploy;
+using AiContainers.Core.Images;
 using AiContainers.Core.Python;
 using AiContainers.Core.Serving;
 using AiContainers.Core.Weights;
 
 namespace AiContainers.Core.Spec;
 
-public enum AiImageBuilderKind { Docker, None }
+/// <summary>
+/// Who builds the image. <c>Auto</c> (the default) resolves at mapping time to Daemonless when no step
+/// needs RUN, else Docker (see <see cref="BuilderSelection"/>); the spec only ever holds the resolved kind.
+/// </summary>
+public enum AiImageBuilderKind { Auto, Docker, Daemonless, None }
 
 /// <summary>What the image runs: a published .NET app, a Python project, or a model server.</summary>
 public enum AiAppKind { Dotnet, Python, TorchServe, TensorFlowServing }
@@ -47,6 +53,10 @@ public sealed record AiImageSpec
     public DeploySpec Deploy { get; init; } = DeploySpec.Default;
     /// <summary>Declared model weights (AiModel items); fetched on the host, layered through their own image.</summary>
     public IReadOnlyList<ModelSpec> Models { get; init; } = Array.Empty<ModelSpec>();
+    /// <summary>AiModelMaxDownloadSize and AiModelStallTimeout: bounds on every model download.</summary>
+    public DownloadLimits Downloads { get; init; } = DownloadLimits.Default;
+    /// <summary>The project folder and AiAllowFilesOutsideProject: which host files may be copied into an image.</summary>
+    public Files.ProjectFileRule? ProjectFiles { get; init; }
 }
 
 public sealed record NameValue(string Name, string Value);
@@ -69,7 +79,15 @@ public sealed record ImageIdentity(string? Registry, string Repository, IReadOnl
 /// </summary>
 /// <param name="ChosenByUser">An image named by the project (AiBaseImage) or a serving runtime, not one from the
 /// CUDA catalog: it may end with a non-root USER, so the generated build steps switch to root first.</param>
-public sealed record BaseImageSpec(string Reference, string PullReference, string CanonicalName, CudaBaseSpec? Cuda, string? Os, bool ChosenByUser = false);
+public sealed record BaseImageSpec(ImageReference Image, ImageReference Pull, CudaBaseSpec? Cuda, string? Os, bool ChosenByUser = false)
+{
+    /// <summary>What the user means, e.g. <c>nvidia/cuda:12.4.1-runtime-ubuntu22.04</c>.</summary>
+    [JsonIgnore] public string Reference => Image.ToString();
+    /// <summary>What is pulled after <c>AiRegistryMirror</c>, fully qualified (podman and buildah refuse short names).</summary>
+    [JsonIgnore] public string PullReference => Pull.Canonical;
+    [JsonIgnore] public string CanonicalName => Image.Canonical;
+    [JsonIgnore] public bool Mirrored => Pull != Image;
+}
 
 public sealed record CudaBaseSpec(string Version, int? CudnnMajor, CudaFlavor Flavor, string Os, string MinimumDriver, bool FromCatalog)
 {
@@ -100,8 +118,11 @@ public sealed record DotnetAppSpec(
     bool IsWebApp,
     bool GlobalizationInvariant,
     /// <summary>Framework-dependent only: the official runtime image the earlier stage takes dotnet from.</summary>
-    string? RuntimeImage,
-    string? RuntimePullImage);
+    ImageReference? RuntimeImage,
+    ImageReference? RuntimePull)
+{
+    [JsonIgnore] public string? RuntimePullImage => RuntimePull?.Canonical;
+}
 
 public sealed record ContainerUserSpec(string User, int? Uid, int? Gid, bool CreateUser)
 {
@@ -110,7 +131,9 @@ public sealed record ContainerUserSpec(string User, int? Uid, int? Gid, bool Cre
     public bool IsRoot => User is "root" or "0" || User.StartsWith("0:", StringComparison.Ordinal);
 }
 
-public sealed record HealthCheckSpec(string Path, int Port, string Interval, string Timeout, string StartPeriod, int Retries, IReadOnlyList<string> Command)
+/// <param name="UsesBuiltInProbe">True when the image carries the package's static probe (no AiHealthCheckCommand):
+/// decided once at mapping time, so no later step compares a command to a path.</param>
+public sealed record HealthCheckSpec(string Path, int Port, string Interval, string Timeout, string StartPeriod, int Retries, IReadOnlyList<string> Command, bool UsesBuiltInProbe)
 {
     public string Url => $"http://127.0.0.1:{Port}{Path}";
 }
@@ -127,8 +150,18 @@ public sealed record ImageMetadata(
     string? Vendor,
     string GeneratorVersion);
 
+/// <param name="Builder">The resolved builder (never Auto).</param>
+/// <param name="BuilderReason">Why that builder: what the summary line says.</param>
+/// <param name="Format">Docker (keeps HEALTHCHECK) or OCI config and manifests (ContainerImageFormat).</param>
+/// <param name="ArchivePath">ContainerArchiveOutputPath: a docker-archive tarball instead of (or besides) a registry.</param>
 public sealed record BuildSettings(
     AiImageBuilderKind Builder,
     string OutputDirectory,
     string Mirror,
-    string? HealthProbePath);
+    string? HealthProbePath,
+    string BuilderReason = "",
+    ImageFormatKind Format = ImageFormatKind.Docker,
+    string? ArchivePath = null);
+
+/// <summary>The image config and manifest media types (ContainerImageFormat, as the .NET SDK names it).</summary>
+public enum ImageFormatKind { Docker, Oci }

@@ -43,9 +43,11 @@ public static partial class AiImageSpecMapper
     {
         catalog ??= CudaImageCatalog.Default;
         var bag = new DiagnosticBag();
+        // First: a value with a line break in it is refused as a whole, before anything reads it.
+        foreach (var problem in input.ControlCharacterProblems()) bag.Refuse(problem);
 
         var projectName = input.Get("MSBuildProjectName") ?? input.Get("AssemblyName") ?? "app";
-        var builder = ParseEnum(input, bag, "AiImageBuilder", AiImageBuilderKind.Docker);
+        var builder = ParseEnum(input, bag, "AiImageBuilder", AiImageBuilderKind.Auto);
         var mirror = RegistryMirror.TryParse(input.Get("AiRegistryMirror"), out var mirrorError);
         if (mirror is null) { bag.Report(AiErrors.InvalidMirror, "AiRegistryMirror", input.Get("AiRegistryMirror"), mirrorError); mirror = RegistryMirror.None; }
 
@@ -88,7 +90,7 @@ public static partial class AiImageSpecMapper
             AiAppKind.TensorFlowServing => ServingSpec.TfModelsRoot,
             _ => "/app",
         };
-        if (!workdir.StartsWith('/')) bag.Report(AiErrors.RelativeWorkingDirectory, "ContainerWorkingDirectory", "ContainerWorkingDirectory", workdir);
+        ValidateContainerPath(bag, "ContainerWorkingDirectory", workdir);
 
         var ports = servingRuntime is { } portsRuntime
             ? ServingSpec.DefaultPorts(portsRuntime).Select(p => new PortSpec(p, "tcp")).ToList()
@@ -100,17 +102,23 @@ public static partial class AiImageSpecMapper
             name => bag.Report(AiErrors.InvalidEnvironmentName, "ContainerEnvironmentVariable", "ContainerEnvironmentVariable", name));
         var labels = MapNameValues(input, bag, "ContainerLabel", name => LabelKeyRegex().IsMatch(name),
             name => bag.Report(AiErrors.InvalidLabelName, "ContainerLabel", name));
-        var health = MapHealthCheck(input, bag, ports, input.Get("_AiHealthProbeImagePath") ?? HealthProbe.ImagePath, serving?.HealthEndpoint);
+        var health = MapHealthCheck(input, bag, ports, serving?.HealthEndpoint);
         var packages = MapSystemPackages(input, bag);
-        var runCommands = input.Items("AiRunCommand").Select(i => i.Include.Trim()).Where(c => c.Length > 0).ToList();
+        var runCommands = MapRunCommands(input, bag);
         var command = MapCommand(input, bag, "AiCommand");
         if (command.Count == 0 && serving is not null) command = serving.DefaultCommand().ToList();
         var metadata = MapMetadata(input, bag, projectName);
         var deploy = DeploySpecMapper.Map(input, bag);
         var models = ModelSpecMapper.Map(input.Items("AiModel"), input.Get("MSBuildProjectDirectory") ?? ".", bag);
+        var downloads = DownloadLimits.Map(input, bag);
+        var projectFiles = Files.ProjectFileRule.Map(input, bag);
 
         var outputDirectory = input.Get("AiImageOutputPath") ?? Path.Combine(input.Get("MSBuildProjectDirectory") ?? ".", "bin", "aicontainer");
-        var build = new BuildSettings(builder, outputDirectory, mirror.ToString(), input.Get("_AiHealthProbePath"));
+        var format = ParseImageFormat(input, bag);
+        var archive = input.Get("ContainerArchiveOutputPath") is { } archiveText
+            ? Path.GetFullPath(archiveText.EndsWith('/') || archiveText.EndsWith('\\') ? Path.Combine(archiveText, projectName.ToLowerInvariant() + ".tar.gz") : archiveText, input.Get("MSBuildProjectDirectory") ?? ".")
+            : null;
+        var build = new BuildSettings(builder, outputDirectory, mirror.ToString(), input.Get("_AiHealthProbePath"), "", format, archive);
 
         if (bag.HasErrors || baseImage is null || identity is null || gpu is null || user is null
             || (kind == AiAppKind.Python && python is null) || (servingRuntime is not null && serving is null))
@@ -139,7 +147,13 @@ public static partial class AiImageSpecMapper
             Build = build,
             Deploy = deploy,
             Models = models,
+            Downloads = downloads,
+            ProjectFiles = projectFiles,
         };
+        var (resolvedBuilder, reason) = BuilderSelection.Resolve(builder, spec, bag);
+        if (archive is not null && resolvedBuilder is AiImageBuilderKind.Docker) bag.Report(AiErrors.ArchiveNeedsDaemonless, "ContainerArchiveOutputPath", "Docker");
+        if (bag.HasErrors) return new MapResult(null, bag.Items, inference.Reason);
+        spec = spec with { Build = build with { Builder = resolvedBuilder, BuilderReason = reason } };
         return new MapResult(spec, bag.Items, inference.Reason);
     }
 
@@ -173,7 +187,7 @@ public static partial class AiImageSpecMapper
         if (tag is not null && tagsText is not null) { bag.Report(AiErrors.TagAndTagsBothSet, "ContainerImageTag", tag, tagsText); tags = new(); }
         else if (tagsText is not null)
         {
-            tags = tagsText.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
+            tags = tagsText.Split(RegistryMirror.Separators, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
             foreach (var t in tags.Where(t => !ImageReference.IsValidTag(t))) bag.Report(AiErrors.InvalidTag, "ContainerImageTags", "ContainerImageTags", t);
             if (tags.Count == 0) bag.Report(AiErrors.InvalidTag, "ContainerImageTags", "ContainerImageTags", tagsText);
         }
@@ -207,7 +221,7 @@ public static partial class AiImageSpecMapper
             if (reference.IsLatestOrUntagged) bag.Report(AiErrors.LatestBaseTag, "AiBaseImage", "AiBaseImage", explicitBase);
             // nvidia/cuda, pytorch/pytorch, tensorflow/tensorflow:*-gpu … carry their CUDA into labels and checks.
             var cuda = gpu ? FrameworkImages.Cuda(reference, catalog, minDriver) : null;
-            return new BaseImageSpec(reference.ToString(), mirror.Rewrite(reference).ToString(), reference.Canonical, cuda, string.IsNullOrEmpty(cuda?.Os) ? null : cuda.Os, ChosenByUser: true);
+            return new BaseImageSpec(reference, mirror.Rewrite(reference), cuda, string.IsNullOrEmpty(cuda?.Os) ? null : cuda.Os, ChosenByUser: true);
         }
 
         if (!gpu)
@@ -217,7 +231,7 @@ public static partial class AiImageSpecMapper
             var match = UbuntuRegex().Match(os);
             if (!match.Success) { bag.Report(AiErrors.UnknownEnumValue, "AiBaseOs", "AiBaseOs", os, "ubuntu20.04, ubuntu22.04, ubuntu24.04"); return null; }
             var reference = new ImageReference(null, "ubuntu", match.Groups[1].Value, null);
-            return new BaseImageSpec(reference.ToString(), mirror.Rewrite(reference).ToString(), reference.Canonical, null, os);
+            return new BaseImageSpec(reference, mirror.Rewrite(reference), null, os);
         }
 
         var cudaSpec = CudaBaseResolver.Resolve(catalog, cudaText ?? inference.CudaText ?? catalog.DefaultVersion.ToString(), input.Get("AiCudnnVersion") ?? inference.CudnnText,
@@ -225,7 +239,7 @@ public static partial class AiImageSpecMapper
         if (cudaSpec is null) return null;
         var release = catalog.Find(Version.Parse(cudaSpec.Version), exactPatch: true)!;
         var cudaReference = new ImageReference(null, CudaImageCatalog.Repository, CudaImageCatalog.Tag(release, cudaSpec.CudnnMajor, cudaSpec.Flavor, cudaSpec.Os), null);
-        return new BaseImageSpec(cudaReference.ToString(), mirror.Rewrite(cudaReference).ToString(), cudaReference.Canonical, cudaSpec, cudaSpec.Os);
+        return new BaseImageSpec(cudaReference, mirror.Rewrite(cudaReference), cudaSpec, cudaSpec.Os);
     }
 
     /// <summary>A model server's base: the pinned serving image (its -gpu variant on GPU) unless AiBaseImage names another.</summary>
@@ -236,7 +250,7 @@ public static partial class AiImageSpecMapper
         var reference = ImageReference.TryParse(ServingSpec.DefaultBase(runtime, gpu), out _)!;
         var minDriver = input.Get("AiMinDriverVersion") is { } d && DriverRegex().IsMatch(d) ? d : null;
         var cuda = gpu ? FrameworkImages.Cuda(reference, catalog, minDriver) : null;
-        return new BaseImageSpec(reference.ToString(), mirror.Rewrite(reference).ToString(), reference.Canonical, cuda, string.IsNullOrEmpty(cuda?.Os) ? null : cuda.Os, ChosenByUser: true);
+        return new BaseImageSpec(reference, mirror.Rewrite(reference), cuda, string.IsNullOrEmpty(cuda?.Os) ? null : cuda.Os, ChosenByUser: true);
     }
 
     // ---------------------------------------------------------------- GPU
@@ -308,7 +322,7 @@ public static partial class AiImageSpecMapper
         var invariant = ParseBool(input, bag, "InvariantGlobalization", false);
         var publishDir = input.Get("PublishDir") ?? Path.Combine(input.Get("MSBuildProjectDirectory") ?? ".", "bin", "publish");
 
-        string? runtimeImage = null, runtimePull = null;
+        ImageReference? runtimeImage = null, runtimePull = null;
         if (!selfContained)
         {
             var text = input.Get("AiDotnetRuntimeImage");
@@ -319,7 +333,7 @@ public static partial class AiImageSpecMapper
             }
             var reference = ImageReference.TryParse(text, out var error);
             if (reference is null) bag.Report(AiErrors.InvalidImageReference, "AiDotnetRuntimeImage", "AiDotnetRuntimeImage", text, error);
-            else { runtimeImage = reference.ToString(); runtimePull = mirror.Rewrite(reference).ToString(); }
+            else { runtimeImage = reference; runtimePull = mirror.Rewrite(reference); }
         }
         return new DotnetAppSpec(assembly, rid, selfContained, publishDir, isWeb, invariant, runtimeImage, runtimePull);
     }
@@ -347,14 +361,44 @@ public static partial class AiImageSpecMapper
         var ports = new List<PortSpec>();
         foreach (var item in input.Items("ContainerPort"))
         {
-            var protocol = (item.Get("Type") ?? "tcp").ToLowerInvariant();
-            if (!int.TryParse(item.Include.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 1 or > 65535)
-            { bag.Report(AiErrors.InvalidPort, "ContainerPort", item.Include, "the port must be a number from 1 to 65535"); continue; }
-            if (protocol is not ("tcp" or "udp")) { bag.Report(AiErrors.InvalidPort, "ContainerPort", item.Include, $"the Type '{protocol}' is neither tcp nor udp"); continue; }
-            var port = new PortSpec(number, protocol);
-            if (!ports.Contains(port)) ports.Add(port);
+            if (ParsePortItem(item, out var port) is { } why) { bag.Report(AiErrors.InvalidPort, "ContainerPort", item.Include.Trim(), why); continue; }
+            if (!ports.Contains(port!)) ports.Add(port!);
         }
         return ports;
+    }
+
+    /// <summary>Null when the ContainerPort item is a port; else why not.</summary>
+    private static string? ParsePortItem(InputItem item, out PortSpec? port)
+    {
+        port = null;
+        var protocol = (item.Get("Type") ?? "tcp").ToLowerInvariant();
+        if (!int.TryParse(item.Include.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 1 or > 65535)
+            return "the port must be a number from 1 to 65535";
+        if (protocol is not ("tcp" or "udp")) return $"the Type '{protocol}' is neither tcp nor udp";
+        port = new PortSpec(number, protocol);
+        return null;
+    }
+
+    /// <summary>
+    /// AiRunCommand items: shell by design, so their text is the user's, but each must stay one Dockerfile
+    /// step. Line breaks are refused with every other control character (<see cref="ProjectInputs.ControlCharacterProblems"/>);
+    /// what is left that spans lines is the Dockerfile's own syntax: a trailing escape character continues the
+    /// instruction onto the next line, and a BuildKit heredoc word (&lt;&lt;EOF) reads the lines after it as its body.
+    /// </summary>
+    private static List<string> MapRunCommands(ProjectInputs input, DiagnosticBag bag)
+    {
+        var commands = new List<string>();
+        foreach (var command in input.Items("AiRunCommand").Select(i => i.Include.Trim()).Where(c => c.Length > 0))
+        {
+            string? why = null;
+            if (command.EndsWith('\\')) why = "ends with '\\', which continues the RUN instruction onto the next line";
+            // BuildKit looks for heredocs in the raw words of the line, before any shell quoting.
+            else if (command.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(w => HeredocRegex().IsMatch(w)) is { } heredoc)
+                why = $"has the heredoc word '{heredoc}', which makes BuildKit read the next lines as the command's input";
+            if (why is not null) { bag.Report(AiErrors.RunCommandSpansLines, "AiRunCommand", command, why); continue; }
+            commands.Add(command);
+        }
+        return commands;
     }
 
     private static List<NameValue> MapNameValues(ProjectInputs input, DiagnosticBag bag, string itemType, Func<string, bool> validName, Action<string> reportBad)
@@ -364,7 +408,8 @@ public static partial class AiImageSpecMapper
         {
             var name = item.Include.Trim();
             if (!validName(name)) { reportBad(name); continue; }
-            var value = item.Metadata.TryGetValue("Value", out var v) ? v : "";
+            // Trimmed like every other input, so the value checked for control characters is the value written.
+            var value = item.Metadata.TryGetValue("Value", out var v) ? v.Trim() : "";
             values.RemoveAll(x => x.Name == name); // a later item overrides an earlier one, as in MSBuild
             values.Add(new NameValue(name, value));
         }
@@ -372,7 +417,7 @@ public static partial class AiImageSpecMapper
     }
 
     /// <param name="kindDefault">The model servers' own health endpoint, used when AiHealthCheckPath is unset.</param>
-    private static HealthCheckSpec? MapHealthCheck(ProjectInputs input, DiagnosticBag bag, List<PortSpec> ports, string probeImagePath, (string Path, int Port)? kindDefault = null)
+    private static HealthCheckSpec? MapHealthCheck(ProjectInputs input, DiagnosticBag bag, List<PortSpec> ports, (string Path, int Port)? kindDefault = null)
     {
         var path = input.Get("AiHealthCheckPath") ?? kindDefault?.Path;
         if (path is null) return null;
@@ -383,9 +428,11 @@ public static partial class AiImageSpecMapper
         else if (portText is not null)
         {
             if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
-            { bag.Report(AiErrors.InvalidPort, "AiHealthCheckPort", portText, "AiHealthCheckPort must be a number from 1 to 65535"); return null; }
+            { bag.Report(AiErrors.InvalidDeployPort, "AiHealthCheckPort", "AiHealthCheckPort", portText); return null; }
         }
         else if (ports.FirstOrDefault(p => p.Protocol == "tcp") is { } first) port = first.Number;
+        // A ContainerPort item that is itself wrong has its own error; "add a ContainerPort item" would mislead.
+        else if (input.Items("ContainerPort").Any(i => ParsePortItem(i, out _) is not null)) return null;
         else { bag.Report(AiErrors.HealthCheckWithoutPort, "AiHealthCheckPath", path); return null; }
 
         string Duration(string property, string fallback)
@@ -401,8 +448,9 @@ public static partial class AiImageSpecMapper
         var start = Duration("AiHealthCheckStartPeriod", "15s");
         var retries = ParsePositiveInt(input, bag, "AiHealthCheckRetries", 3);
         var url = $"http://127.0.0.1:{port}{path}";
-        IReadOnlyList<string> command = MapCommand(input, bag, "AiHealthCheckCommand") is { Count: > 0 } custom ? custom : new[] { probeImagePath, url };
-        return new HealthCheckSpec(path, port, interval, timeout, start, retries, command);
+        var custom = MapCommand(input, bag, "AiHealthCheckCommand");
+        IReadOnlyList<string> command = custom.Count > 0 ? custom : new[] { HealthProbe.ImagePath, url };
+        return new HealthCheckSpec(path, port, interval, timeout, start, retries, command, UsesBuiltInProbe: custom.Count == 0);
     }
 
     private static List<string> MapSystemPackages(ProjectInputs input, DiagnosticBag bag)
@@ -483,9 +531,56 @@ public static partial class AiImageSpecMapper
     {
         var text = input.Get(property);
         if (text is null) return null;
-        if (SizeRegex().IsMatch(text)) return text.Replace(" ", "").ToLowerInvariant();
-        bag.Report(AiErrors.InvalidSize, property, property, text);
-        return null;
+        if (!SizeRegex().IsMatch(text)) { bag.Report(AiErrors.InvalidSize, property, property, text); return null; }
+        var size = text.Replace(" ", "").ToLowerInvariant();
+        if (!FitsEngine(size)) { bag.Report(AiErrors.SizeTooLarge, property, property, text, long.MaxValue.ToString(CultureInfo.InvariantCulture)); return null; }
+        return size;
+    }
+
+    /// <summary>
+    /// Whether a size that matched the size syntax is at most what docker (int64 bytes, units 1024-based, as
+    /// in go-units RAMInBytes) and Kubernetes quantities accept; a larger one would be written into every run file and fail there.
+    /// </summary>
+    internal static bool FitsEngine(string size)
+    {
+        var match = Regex.Match(size.ToLowerInvariant(), @"^(\d+(?:\.\d+)?)\s*([bkmgt])?");
+        if (!match.Success) return false;
+        var digits = match.Groups[1].Value;
+        // More digits than any int64 has cannot fit, whatever the unit, and would overflow decimal below.
+        if (digits.Split('.')[0].TrimStart('0').Length > 19) return false;
+        var number = decimal.Parse(digits, CultureInfo.InvariantCulture);
+        var scale = match.Groups[2].Success ? match.Groups[2].Value[0] switch { 'k' => 1024m, 'm' => 1024m * 1024, 'g' => 1024m * 1024 * 1024, 't' => 1024m * 1024 * 1024 * 1024, _ => 1m } : 1m;
+        return number * scale <= long.MaxValue;
+    }
+
+    [GeneratedRegex(@"^\d*<<-?\s*[^<]*$")] private static partial Regex HeredocRegex();
+    // What WORKDIR, COPY destinations and the entrypoint path take as is: no quoting, no expansion, no whitespace.
+    [GeneratedRegex(@"^/[A-Za-z0-9._/@+=,-]*$")] private static partial Regex ContainerPathRegex();
+
+    /// <summary>
+    /// A path inside the image that the Dockerfile writes bare (WORKDIR, COPY destination, the entrypoint):
+    /// absolute, of a safe alphabet (no space, quote, '$', '\\' or line break the Dockerfile would read), with no '..' segment.
+    /// </summary>
+    internal static bool ValidateContainerPath(DiagnosticBag bag, string property, string path)
+    {
+        if (!path.StartsWith('/')) { bag.Report(AiErrors.RelativeWorkingDirectory, property, property, path); return false; }
+        string? why = null;
+        if (!ContainerPathRegex().IsMatch(path))
+            why = $"'{ProjectInputs.Visible(path.First(c => !(char.IsAsciiLetterOrDigit(c) || "._/@+=,-".Contains(c))).ToString())}' is not allowed in it";
+        else if (path.Split('/').Any(segment => segment == ".."))
+            why = "a '..' segment leaves the folder it names";
+        if (why is null) return true;
+        bag.Report(AiErrors.UnsafeContainerPath, property, property, ProjectInputs.Visible(path), why);
+        return false;
+    }
+
+    private static ImageFormatKind ParseImageFormat(ProjectInputs input, DiagnosticBag bag)
+    {
+        var text = input.Get("ContainerImageFormat");
+        if (text is null || text.Equals("Docker", StringComparison.OrdinalIgnoreCase)) return ImageFormatKind.Docker;
+        if (text.Equals("OCI", StringComparison.OrdinalIgnoreCase)) return ImageFormatKind.Oci;
+        bag.Report(AiErrors.InvalidImageFormat, "ContainerImageFormat", text);
+        return ImageFormatKind.Docker;
     }
 
     private static T ParseEnum<T>(ProjectInputs input, DiagnosticBag bag, string property, T fallback) where T : struct, Enum

@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Text;
+using AiContainers.Core.Diagnostics;
+
 namespace AiContainers.Core.Spec;
 
 /// <summary>One MSBuild item as Core sees it: its Include and its metadata, nothing of MSBuild.</summary>
@@ -45,7 +49,10 @@ public sealed class ProjectInputs
 
     /// <summary>The property's trimmed value, or null when unset or blank.</summary>
     public string? Get(string name)
-        => _properties.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
+    {
+        if (!_properties.TryGetValue(name, out var v) || string.IsNullOrWhiteSpace(v)) return null;
+        return FoldedProperties.Contains(name) ? string.Join(' ', v.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)) : v.Trim();
+    }
 
     public IReadOnlyList<InputItem> Items(string itemType)
         => _items.TryGetValue(itemType, out var list) ? list : (IReadOnlyList<InputItem>)Array.Empty<InputItem>();
@@ -54,4 +61,110 @@ public sealed class ProjectInputs
         => _environment.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
 
     public IEnumerable<string> PropertyNames => _properties.Keys;
+
+    /// <summary>
+    /// Properties whose text is not a single value but a file or free prose, read by the product as
+    /// such: the requirements file's content (split into lines by the CUDA inference, never written out).
+    /// </summary>
+    private static readonly HashSet<string> MultiLineProperties = new(StringComparer.OrdinalIgnoreCase) { "_AiPythonRequirementsText" };
+
+    /// <summary>
+    /// Properties that NuGet packaging lets a project write over several lines and that reach only an
+    /// image label: their line breaks and tabs read as one space (an OCI label is a single line), rather
+    /// than failing a project that is also packed as a NuGet package.
+    /// </summary>
+    private static readonly HashSet<string> FoldedProperties = new(StringComparer.OrdinalIgnoreCase) { "Description" };
+
+    /// <summary>Metadata MSBuild adds to every item (derived from the Include, which is checked itself).</summary>
+    private static readonly HashSet<string> WellKnownMetadata = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "FullPath", "RootDir", "Filename", "Extension", "RelativeDir", "Directory", "RecursiveDir", "Identity",
+        "ModifiedTime", "CreatedTime", "AccessedTime", "DefiningProjectFullPath", "DefiningProjectDirectory",
+        "DefiningProjectName", "DefiningProjectExtension", "AiItemType",
+    };
+
+    /// <summary>
+    /// Item types the product reads only a few fields of (CUDA inference reads a package's name and version);
+    /// their other metadata (PrivateAssets, IncludeAssets…) never reaches a generated file and is not checked.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> PartlyReadItems = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["PackageReference"] = new[] { "Version", "VersionOverride" },
+        ["PackageVersion"] = new[] { "Version" },
+    };
+
+    /// <summary>
+    /// One coded error per property value, item Include or item metadata that holds a control character
+    /// (Unicode category Cc: newline, carriage return, tab, NUL…) or a Unicode line or paragraph separator
+    /// (U+2028, U+2029, U+0085). Such a character would end a Dockerfile instruction, a shell word or a YAML
+    /// scalar and let the value add its own; no value of this product is legitimately multi-line. The value
+    /// is checked as the mapper reads it (trimmed), so a property written over several lines of the project
+    /// file for readability still passes. Reports every offender, before any file or engine is touched.
+    /// </summary>
+    public IEnumerable<AiDiagnostic> ControlCharacterProblems()
+    {
+        foreach (var (name, raw) in _properties.OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase))
+        {
+            if (MultiLineProperties.Contains(name)) continue;
+            // A folded property is checked after folding: what is left (NUL, ESC…) is no whitespace.
+            var value = FoldedProperties.Contains(name) ? Get(name) ?? "" : raw.Trim();
+            if (FindControlCharacter(value) is { } bad)
+                yield return AiErrors.ControlCharacterInProperty.Create(name, name, Visible(value), Describe(bad));
+        }
+        foreach (var (type, items) in _items.OrderBy(i => i.Key, StringComparer.OrdinalIgnoreCase))
+        {
+            PartlyReadItems.TryGetValue(type, out var onlyMetadata);
+            foreach (var item in items)
+            {
+                var include = item.Include.Trim();
+                if (FindControlCharacter(include) is { } badInclude)
+                    yield return AiErrors.ControlCharacterInItem.Create(type, type, Visible(include), "Include", Visible(include), Describe(badInclude));
+                foreach (var (metadata, raw) in item.Metadata.OrderBy(m => m.Key, StringComparer.OrdinalIgnoreCase))
+                {
+                    if (WellKnownMetadata.Contains(metadata)) continue;
+                    if (onlyMetadata is not null && !onlyMetadata.Contains(metadata, StringComparer.OrdinalIgnoreCase)) continue;
+                    var value = raw.Trim();
+                    if (FindControlCharacter(value) is { } bad)
+                        yield return AiErrors.ControlCharacterInItem.Create(type, type, Visible(include), metadata, Visible(value), Describe(bad));
+                }
+            }
+        }
+    }
+
+    /// <summary>The first control character or Unicode line/paragraph separator in <paramref name="value"/>, or null.</summary>
+    public static char? FindControlCharacter(string value)
+    {
+        foreach (var c in value)
+            if (IsLineBreaking(c)) return c;
+        return null;
+    }
+
+    /// <summary>Cc (C0, DEL, C1 including U+0085 NEL) plus U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR.</summary>
+    public static bool IsLineBreaking(char c)
+        => char.GetUnicodeCategory(c) == UnicodeCategory.Control || c is '\u2028' or '\u2029';
+
+    /// <summary>The value as it can be shown in a one-line message: control characters as \uXXXX, at most 80 characters.</summary>
+    public static string Visible(string value)
+    {
+        var sb = new StringBuilder();
+        foreach (var c in value)
+        {
+            if (sb.Length >= 80) { sb.Append('…'); break; }
+            if (IsLineBreaking(c)) sb.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
+            else sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
+    private static string Describe(char c) => "U+" + ((int)c).ToString("X4", CultureInfo.InvariantCulture) + (c switch
+    {
+        '\n' => " (line feed)",
+        '\r' => " (carriage return)",
+        '\t' => " (tab)",
+        '\0' => " (NUL)",
+        '\u0085' => " (next line)",
+        '\u2028' => " (line separator)",
+        '\u2029' => " (paragraph separator)",
+        _ => "",
+    });
 }

@@ -4,6 +4,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using AiContainers.Core.Diagnostics;
+using AiContainers.Core.Net;
 
 namespace AiContainers.Core.Weights;
 
@@ -13,14 +14,18 @@ namespace AiContainers.Core.Weights;
 /// <param name="ExpectedGitOid">A regular Hub file's git blob id, verified as git computes it.</param>
 /// <param name="LockKey">Names the lock and temp file: the same for every build that wants the same content.</param>
 /// <param name="ExpectedCommit">The commit the Hub must report in X-Repo-Commit, when it reports one.</param>
-internal sealed record BlobRequest(string Model, string Name, Uri Url, RequestContext Context, string? ExpectedSha256, string? ExpectedGitOid, long? ExpectedSize, string LockKey, string? ExpectedCommit);
+/// <param name="SizeAnnouncedBy">Who announced <paramref name="ExpectedSize"/>, for the message when a body runs past it.</param>
+internal sealed record BlobRequest(string Model, string Name, Uri Url, RequestContext Context, string? ExpectedSha256, string? ExpectedGitOid, long? ExpectedSize, string LockKey, string? ExpectedCommit, string SizeAnnouncedBy = "the Hub's file list");
 
 internal sealed record BlobResult(string Sha256, string BlobPath, long Size, bool Downloaded);
 
 /// <summary>
 /// Brings one file into the cache: reuse when present; otherwise take the blob's lock (other builds
 /// wait and then reuse), download to tmp/&lt;key&gt;.incomplete, resume with Range after a dropped
-/// connection, hash while writing, verify, and rename into blobs/sha256/.
+/// connection, hash while writing, verify, and rename into blobs/sha256/. Every body is bounded: by the
+/// announced size (file list, Size metadata, Content-Length), else by AiModelMaxDownloadSize and the
+/// cache's free space; a body running past its bound, a stall and a spent retry budget are coded errors.
+/// Only a verified file ever gets its final name; cancellation leaves at most the .incomplete file.
 /// </summary>
 internal sealed class BlobDownloader
 {
@@ -65,8 +70,9 @@ internal sealed class BlobDownloader
                 File.Delete(temp);
                 return await DownloadAsync(request, temp, cancellationToken).ConfigureAwait(false);
             }
-            catch when (!pinned)
+            catch (Exception e) when (!pinned || e is AiException { Code: "AIC5101" or "AIC5102" or "AIC5103" or "AIC5104" })
             {
+                // Unpinned content cannot be resumed safely; an over-long, capped or stalled body is not worth keeping.
                 File.Delete(temp);
                 throw;
             }
@@ -94,67 +100,85 @@ internal sealed class BlobDownloader
             }
             else Restart(sha256, gitSha1, request);
 
-            var progress = new ProgressReporter(_log, request.Name, request.ExpectedSize, offset, options.ProgressInterval);
-            var failures = 0;
-            var attempts = 0;
-            var checkedHeaders = false;
-            while (true)
-            {
-                attempts++;
-                var (response, headers) = await _http.GetAsync(request.Url, offset, request.Context, cancellationToken).ConfigureAwait(false);
-                using (response)
-                {
-                    if (!checkedHeaders) { CheckHubHeaders(request, headers); checkedHeaders = true; }
-                    if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
-                    {
-                        // Everything was already there (a resumed file that was complete), or the range is bad: start over.
-                        if (offset > 0 && (request.ExpectedSize is null || request.ExpectedSize == offset)) break;
-                        Truncate(file, ref offset, sha256, gitSha1, request);
-                        continue;
-                    }
-                    if (offset > 0 && !RangeMatches(response, offset))
-                    {
-                        // The server ignored or misread Range: take the whole body from the start.
-                        Truncate(file, ref offset, sha256, gitSha1, request);
-                    }
-                    if (offset == 0) progress.Total ??= response.Content.Headers.ContentLength;
+            var free = FreeSpace(Path.GetDirectoryName(temp)!);
+            if (request.ExpectedSize is { } needed && needed - offset > free)
+                throw new AiException(AiErrors.NotEnoughDiskSpace, "AiModelCacheDirectory", request.Model, request.Name, Bytes(needed - offset), _cache.Directory, Bytes(free));
 
-                    var progressed = false;
-                    try
+            var progress = new ProgressReporter(_log, request.Name, request.ExpectedSize, offset, options.ProgressInterval);
+            var checkedHeaders = false;
+            // The furthest the file has ever reached: only moving past it counts as progress, so a server that
+            // sends the same short prefix again and again spends the retry budget instead of resetting it.
+            var highWater = offset;
+            bool Advanced()
+            {
+                if (offset <= highWater) return false;
+                highWater = offset;
+                return true;
+            }
+
+            try
+            {
+                await options.Retry.ExecuteAsync(async (attempt, token) =>
+                {
+                    var (response, headers) = await _http.GetAttemptAsync(request.Url, offset, request.Context, token).ConfigureAwait(false);
+                    using (response)
                     {
-                        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                        file.Seek(offset, SeekOrigin.Begin);
-                        while (true)
+                        if (!checkedHeaders) { CheckHubHeaders(request, headers); checkedHeaders = true; }
+                        if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
                         {
-                            using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                            stall.CancelAfter(options.StallTimeout);
-                            var read = await body.ReadAsync(buffer, stall.Token).ConfigureAwait(false);
-                            if (read == 0) break;
-                            await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                            Append(sha256, gitSha1, buffer.AsSpan(0, read));
-                            offset += read;
-                            progressed = true;
-                            progress.Report(offset);
+                            // Everything was already there (a resumed file that was complete), or the range is bad: start over.
+                            if (offset > 0 && (request.ExpectedSize is null || request.ExpectedSize == offset)) return;
+                            Truncate(file, ref offset, sha256, gitSha1, request);
+                            throw new RetryableException("the server refused the range of a resumed download");
+                        }
+                        if (offset > 0 && !RangeMatches(response, offset))
+                        {
+                            // The server ignored or misread Range: take the whole body from the start.
+                            Truncate(file, ref offset, sha256, gitSha1, request);
+                        }
+                        var bound = Bound(request, response, offset, free);
+                        if (offset == 0) progress.Total ??= request.ExpectedSize ?? response.Content.Headers.ContentLength;
+
+                        try
+                        {
+                            await using var body = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
+                            file.Seek(offset, SeekOrigin.Begin);
+                            while (true)
+                            {
+                                int read;
+                                using (var stall = CancellationTokenSource.CreateLinkedTokenSource(token))
+                                {
+                                    stall.CancelAfter(options.StallTimeout);
+                                    try { read = await body.ReadAsync(buffer, stall.Token).ConfigureAwait(false); }
+                                    catch (OperationCanceledException e) when (!token.IsCancellationRequested) { throw new DownloadStalledException(options.StallTimeout, e); }
+                                }
+                                if (read == 0) break;
+                                // Checked before writing, so the file never holds more than its bound.
+                                if (offset + read > bound.Limit) throw bound.Exceeded(request, offset + read, _cache.Directory);
+                                await file.WriteAsync(buffer.AsMemory(0, read), token).ConfigureAwait(false);
+                                Append(sha256, gitSha1, buffer.AsSpan(0, read));
+                                offset += read;
+                                progress.Report(offset);
+                            }
+                        }
+                        catch (Exception e) when (e is HttpRequestException or IOException && !token.IsCancellationRequested)
+                        {
+                            await file.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                            _log.Message(AiLogLevel.Progress, $"AiContainers: connection lost during {request.Name} at {Bytes(offset)} ({_http.Describe(e)}); resuming");
+                            throw new RetryableException(_http.Describe(e), madeProgress: Advanced(), inner: e);
+                        }
+                        if (request.ExpectedSize is { } expected && offset < expected)
+                        {
+                            // A body that ended cleanly but short (no Content-Length to catch it): resume like a drop.
+                            await file.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                            throw new RetryableException($"the body ended at {offset} of {expected} bytes", madeProgress: Advanced());
                         }
                     }
-                    catch (Exception e) when (ModelHttp.IsTransient(e, cancellationToken))
-                    {
-                        await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-                        failures = progressed ? 1 : failures + 1;
-                        if (failures >= options.MaxAttempts) throw request.Context.Failed(attempts, _http.Describe(e), e);
-                        _log.Message(AiLogLevel.Progress, $"AiContainers: connection lost during {request.Name} at {Bytes(offset)} ({_http.Describe(e)}); resuming");
-                        await Task.Delay(_http.Backoff(failures, null), cancellationToken).ConfigureAwait(false);
-                        continue;
-                    }
-                    if (request.ExpectedSize is { } expected && offset < expected)
-                    {
-                        // A body that ended cleanly but short (no Content-Length to catch it): resume like a drop.
-                        failures++;
-                        if (failures >= options.MaxAttempts) throw request.Context.Failed(attempts, $"the body ended at {offset} of {expected} bytes", null);
-                        continue;
-                    }
-                    break;
-                }
+                }, ModelHttp.Classify, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RetryBudgetExhaustedException e)
+            {
+                throw _http.Exhausted(request.Context, e);
             }
             await file.FlushAsync(cancellationToken).ConfigureAwait(false);
             progress.Done(offset);
@@ -171,6 +195,43 @@ internal sealed class BlobDownloader
         var blob = _cache.Commit(temp, actual);
         if (request.ExpectedGitOid is { } gitOid) _cache.WriteGitBlobSha256(gitOid, actual);
         return new BlobResult(actual, blob, offset, Downloaded: true);
+    }
+
+    /// <summary>How far one response body may take the file, and who said so.</summary>
+    private sealed record BodyBound(long Limit, string? AnnouncedBy, long Cap, string CapReason)
+    {
+        public AiException Exceeded(BlobRequest request, long reached, string cacheDirectory)
+            => AnnouncedBy is not null
+                ? new AiException(AiErrors.DownloadLongerThanAnnounced, ModelSpecMapper.Property, request.Context.What, request.Model, Limit, AnnouncedBy)
+                : new AiException(AiErrors.DownloadOverCap, DownloadLimits.MaxDownloadSizeProperty, request.Context.What, request.Model, Bytes(reached), Bytes(Cap), CapReason);
+    }
+
+    /// <summary>
+    /// The announced size (file list or Size metadata) bounds the body; Content-Length bounds it too (a
+    /// Content-Length beyond the announced size is refused before a byte is written); with neither, the
+    /// cap is AiModelMaxDownloadSize or the cache's free space, whichever is smaller.
+    /// </summary>
+    private BodyBound Bound(BlobRequest request, HttpResponseMessage response, long offset, long free)
+    {
+        var contentEnd = response.Content.Headers.ContentLength is { } length ? offset + length : (long?)null;
+        if (request.ExpectedSize is { } expected)
+        {
+            if (contentEnd > expected)
+                throw new AiException(AiErrors.DownloadLongerThanAnnounced, ModelSpecMapper.Property, request.Context.What, request.Model, expected,
+                    request.SizeAnnouncedBy + " (the response's Content-Length says " + contentEnd + ")");
+            return new BodyBound(expected, request.SizeAnnouncedBy, expected, "");
+        }
+        if (contentEnd is { } end) return new BodyBound(end, "Content-Length", end, "");
+        var max = _http.Options.MaxDownloadSize;
+        return offset + free < max
+            ? new BodyBound(offset + free, null, offset + free, "the free space of the model cache " + _cache.Directory)
+            : new BodyBound(max, null, max, "AiModelMaxDownloadSize");
+    }
+
+    private static long FreeSpace(string directory)
+    {
+        try { return new DriveInfo(directory).AvailableFreeSpace; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { return long.MaxValue; }
     }
 
     private void CheckHubHeaders(BlobRequest request, HubHeaders headers)

@@ -86,18 +86,38 @@ internal static partial class HubApi
         using (response) return await ReadJsonAsync(http, response, context, cancellationToken).ConfigureAwait(false);
     }
 
+    // A page of the Hub API is kilobytes; a body past this is a broken or hostile server, not a listing.
+    private const int MaxJsonBytes = 64 << 20;
+
     private static async Task<JsonDocument> ReadJsonAsync(ModelHttp http, HttpResponseMessage response, RequestContext context, CancellationToken cancellationToken)
     {
         try
         {
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            return await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+            using var json = new MemoryStream();
+            var buffer = new byte[81920];
+            while (true)
+            {
+                int read;
+                using (var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                {
+                    stall.CancelAfter(http.Options.StallTimeout);
+                    try { read = await stream.ReadAsync(buffer, stall.Token).ConfigureAwait(false); }
+                    catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested) { throw new DownloadStalledException(http.Options.StallTimeout, e); }
+                }
+                if (read == 0) break;
+                if (json.Length + read > MaxJsonBytes)
+                    throw new AiException(AiErrors.HubResponseInvalid, "HF_ENDPOINT", http.Hub.Base, context.What, $"the answer is larger than {MaxJsonBytes >> 20} MiB");
+                json.Write(buffer, 0, read);
+            }
+            json.Position = 0;
+            return JsonDocument.Parse(json);
         }
         catch (JsonException e)
         {
             throw new AiException(AiErrors.HubResponseInvalid, "HF_ENDPOINT", http.Hub.Base, context.What, "not JSON (" + e.Message + ")");
         }
-        catch (Exception e) when (ModelHttp.IsTransient(e, cancellationToken))
+        catch (Exception e) when (ModelHttp.Classify(e) == Net.RetryVerdict.Retry && !cancellationToken.IsCancellationRequested)
         {
             throw context.Failed(1, http.Describe(e), e);
         }

@@ -1,4 +1,5 @@
 using AiContainers.Core.Diagnostics;
+using AiContainers.Core.Net;
 
 namespace AiContainers.Core.Weights;
 
@@ -47,19 +48,28 @@ public sealed class HubSettings
 /// <summary>Knobs of the network side; the defaults suit real hubs, tests shrink the delays.</summary>
 public sealed record FetchOptions
 {
-    /// <summary>Consecutive failed attempts (5xx, 429, resets, stalls) before giving up; an attempt that made progress resets the count.</summary>
-    public int MaxAttempts { get; init; } = 6;
-    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(1);
-    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// The package's one retry policy: failures in a row (5xx, 429, resets, stalls, short bodies) before
+    /// giving up, where an attempt that moved the file further than ever before resets the count, and a
+    /// total time budget, so a server that always sends a short body cannot keep a build looping.
+    /// </summary>
+    public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
 
-    /// <summary>Retry-After is honoured up to this long.</summary>
-    public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromMinutes(2);
+    /// <summary>AiModelStallTimeout: a response (headers or body) that delivers nothing for this long ends the attempt.</summary>
+    public TimeSpan StallTimeout { get; init; } = DownloadLimits.Default.StallTimeout;
 
-    /// <summary>A response body that delivers nothing for this long counts as a dropped connection.</summary>
-    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>AiModelMaxDownloadSize: the most a download of unannounced size may write (also bounded by free space).</summary>
+    public long MaxDownloadSize { get; init; } = DownloadLimits.Default.MaxDownloadSize;
 
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan LockPollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
     public int BufferSize { get; init; } = 1 << 20;
     public string UserAgent { get; init; } = "aicontainers/" + Spec.AiImageSpecMapper.GeneratorVersion;
+
+    /// <summary>Trust for a private CA (a mirror's, a test server's); null uses the system's trust store.</summary>
+    public System.Net.Security.RemoteCertificateValidationCallback? ServerCertificateValidation { get; init; }
+
+    /// <summary>The defaults with the project's download limits.</summary>
+    public static FetchOptions For(DownloadLimits? limits)
+        => limits is null ? new FetchOptions() : new FetchOptions { StallTimeout = limits.StallTimeout, MaxDownloadSize = limits.MaxDownloadSize };
 }

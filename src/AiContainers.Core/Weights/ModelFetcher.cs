@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using AiContainers.Core.Diagnostics;
+using AiContainers.Core.Files;
 
 namespace AiContainers.Core.Weights;
 
@@ -17,9 +18,15 @@ public sealed class ModelFetcher : IDisposable
     private readonly ModelHttp _http;
     private readonly BlobDownloader _downloader;
 
-    public ModelFetcher(ModelCache cache, HubSettings hub, IAiLog log, FetchOptions? options = null)
+    private readonly ProjectFileRule? _files;
+
+    /// <param name="files">
+    /// Which local sources may be read (AiAllowFilesOutsideProject); null checks only for dangling links,
+    /// for callers that have already checked the paths.
+    /// </param>
+    public ModelFetcher(ModelCache cache, HubSettings hub, IAiLog log, FetchOptions? options = null, ProjectFileRule? files = null)
     {
-        (_cache, _hub, _log) = (cache, hub, log);
+        (_cache, _hub, _log, _files) = (cache, hub, log, files);
         _http = new ModelHttp(hub, options ?? new FetchOptions());
         _downloader = new BlobDownloader(cache, _http, log);
     }
@@ -108,7 +115,7 @@ public sealed class ModelFetcher : IDisposable
         var url = model.Source.Url!;
         var display = ModelSpecMapper.RedactedUrl(url);
         var request = new BlobRequest(model.Name, model.Name + "/" + model.FileName, new Uri(url), new RequestContext(model.Name, display, null),
-            model.Sha256, null, null, model.Sha256 ?? "url-" + ModelCache.Key(url), null);
+            model.Sha256, null, model.Size, model.Sha256 ?? "url-" + ModelCache.Key(url), null, "the AiModel's Size");
 
         BlobResult blob;
         if (_hub.Offline)
@@ -135,10 +142,11 @@ public sealed class ModelFetcher : IDisposable
     private async Task<FetchedModel> FetchLocalAsync(ModelSpec model, CancellationToken cancellationToken)
     {
         var source = model.Source.LocalPath!;
+        RequireReadable(model, model.Source.Text, source);
         if (File.Exists(source))
         {
-            foreach (var (metadata, set) in new[] { ("Files", model.Files.Count > 0), ("Exclude", model.Exclude.Count > 0) })
-                if (set) throw new AiException(AiErrors.ModelMetadataNotApplicable, ModelSpecMapper.Property, model.Name, metadata, "a local file (Files and Exclude select inside a folder)");
+            foreach (var (metadata, set) in new[] { ("Files", model.Files.Count > 0), (ModelSpecMapper.ExcludeFilesMetadata, model.Exclude.Count > 0) })
+                if (set) throw new AiException(AiErrors.ModelMetadataNotApplicable, ModelSpecMapper.Property, model.Name, metadata, "a local file (Files and ExcludeFiles select inside a folder)");
             var name = Path.GetFileName(source);
             var imported = await ImportLocalAsync(model, source, name, cancellationToken).ConfigureAwait(false);
             var imagePath = model.TargetIsExplicit ? model.Target : model.Target + "/" + name;
@@ -156,6 +164,8 @@ public sealed class ModelFetcher : IDisposable
         var selected = ModelFileSelector.Select(all, model.Files, model.Exclude);
         if (selected.Count == 0) throw NoneMatched(model, source, all);
         var files = new List<FetchedFile>();
+        foreach (var relative in selected)
+            RequireReadable(model, relative, Path.Combine(source, relative));
         foreach (var relative in selected)
             files.Add(await ImportLocalAsync(model, Path.Combine(source, relative), relative, cancellationToken).ConfigureAwait(false));
         return new FetchedModel(model.Name, model.Source, null, ModelLayoutKind.Files, model.Target, model.EnvironmentVariable, model.Target, files, "");
@@ -206,6 +216,14 @@ public sealed class ModelFetcher : IDisposable
         _cache.WriteLocal(fullPath, new ModelCache.LocalFileRecord(size, info.LastWriteTimeUtc.Ticks, sha));
         return new FetchedFile(relative, size, sha, _cache.BlobPath(sha));
     }
+
+    /// <summary>
+    /// The one rule for copied files (<see cref="ProjectFiles"/>): a dangling link is AIC5108, and a path
+    /// that resolves (links followed) outside the project is AIC5107 unless AiAllowFilesOutsideProject.
+    /// </summary>
+    private void RequireReadable(ModelSpec model, string shown, string path)
+        => ProjectFiles.Require(_files ?? new ProjectFileRule(Path.GetPathRoot(Path.GetFullPath(path))!, AllowOutside: true),
+            ModelSpecMapper.Property, $"AiModel '{model.Name}' Source", shown, path);
 
     private AiException NotCached(ModelSpec model, string what)
         => new(AiErrors.ModelNotCachedOffline, "HF_HUB_OFFLINE", model.Name, what, _cache.Directory);

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using AiContainers.Core.Diagnostics;
+using AiContainers.Core.Net;
 
 namespace AiContainers.Core.Weights;
 
@@ -11,8 +12,8 @@ internal sealed record HubHeaders(string? RepoCommit, string? LinkedEtag, string
 
 /// <summary>
 /// The one HttpClient of a fetch. Follows redirects itself so HF_TOKEN goes only to HF_ENDPOINT's
-/// own origin (a CDN redirect never sees it), retries transient failures with bounded exponential
-/// backoff honouring Retry-After, and turns refusals into coded errors.
+/// own origin (a CDN redirect never sees it), retries transient failures with the package's one
+/// <see cref="RetryPolicy"/> (bounded attempts and time, Retry-After honoured), and turns refusals into coded errors.
 /// </summary>
 internal sealed class ModelHttp : IDisposable
 {
@@ -31,6 +32,7 @@ internal sealed class ModelHttp : IDisposable
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             UseCookies = false,
         };
+        if (options.ServerCertificateValidation is { } validation) handler.SslOptions.RemoteCertificateValidationCallback = validation;
         _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
@@ -39,8 +41,13 @@ internal sealed class ModelHttp : IDisposable
 
     public void Dispose() => _client.Dispose();
 
-    /// <summary>One GET (following redirects), no retries. The response is returned whatever its status.</summary>
-    public async Task<(HttpResponseMessage Response, HubHeaders Headers)> GetOnceAsync(Uri url, long rangeFrom, CancellationToken cancellationToken)
+    /// <summary>
+    /// One GET (following redirects), no retries. The response is returned whatever its status. Headers
+    /// that do not arrive within the stall timeout end the attempt (<see cref="DownloadStalledException"/>);
+    /// a redirect from https to plain http is refused (AIC5104), since it would let anyone on the path
+    /// substitute the download (and the token-free CDN hop makes that invisible otherwise).
+    /// </summary>
+    public async Task<(HttpResponseMessage Response, HubHeaders Headers)> GetOnceAsync(Uri url, long rangeFrom, RequestContext context, CancellationToken cancellationToken)
     {
         HubHeaders? first = null;
         for (var hop = 0; ; hop++)
@@ -52,13 +59,28 @@ internal sealed class ModelHttp : IDisposable
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             if (rangeFrom > 0) request.Headers.Range = new RangeHeaderValue(rangeFrom, null);
 
-            var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            HttpResponseMessage response;
+            using (var headersWait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                headersWait.CancelAfter(Options.StallTimeout);
+                try
+                {
+                    response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, headersWait.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new DownloadStalledException(Options.StallTimeout, e);
+                }
+            }
             first ??= new HubHeaders(Header(response, "X-Repo-Commit"), Header(response, "X-Linked-Etag")?.Trim('"'), Header(response, "X-Error-Code"), Header(response, "X-Error-Message"));
             var status = (int)response.StatusCode;
             if (status is 301 or 302 or 303 or 307 or 308 && response.Headers.Location is { } location && hop < MaxRedirects)
             {
-                url = location.IsAbsoluteUri ? location : new Uri(url, location);
+                var next = location.IsAbsoluteUri ? location : new Uri(url, location);
                 response.Dispose();
+                if (url.Scheme == Uri.UriSchemeHttps && next.Scheme != Uri.UriSchemeHttps)
+                    throw new AiException(AiErrors.InsecureModelRedirect, ModelSpecMapper.Property, context.What, context.Model, ModelSpecMapper.RedactedUrl(next.AbsoluteUri));
+                url = next;
                 continue;
             }
             return (response, first);
@@ -66,53 +88,47 @@ internal sealed class ModelHttp : IDisposable
     }
 
     /// <summary>
-    /// GET with retries for 5xx, 429, 408 and connection failures. Returns the first response that is
-    /// a success (or 416, which a resumed download interprets); throws a coded error for any refusal.
+    /// One attempt for <see cref="RetryPolicy"/>: a success (or 416, which a resumed download interprets)
+    /// is returned; 5xx, 429 and 408 become <see cref="RetryableException"/> with the server's Retry-After;
+    /// any other status is a coded refusal.
     /// </summary>
-    public async Task<(HttpResponseMessage Response, HubHeaders Headers)> GetAsync(Uri url, long rangeFrom, RequestContext context, CancellationToken cancellationToken)
+    public async Task<(HttpResponseMessage Response, HubHeaders Headers)> GetAttemptAsync(Uri url, long rangeFrom, RequestContext context, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var (response, headers) = await GetOnceAsync(url, rangeFrom, context, cancellationToken).ConfigureAwait(false);
+        if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+            return (response, headers);
+        using (response)
         {
-            HttpResponseMessage response;
-            HubHeaders headers;
-            try
-            {
-                (response, headers) = await GetOnceAsync(url, rangeFrom, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (IsTransient(e, cancellationToken))
-            {
-                if (attempt >= Options.MaxAttempts) throw context.Failed(attempt, Describe(e), e);
-                await Task.Delay(Backoff(attempt, null), cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-            if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
-                return (response, headers);
-            using (response)
-            {
-                if (!IsTransient(response.StatusCode)) throw context.Refused(response, headers, this);
-                if (attempt >= Options.MaxAttempts) throw context.Failed(attempt, StatusText(response), null);
-                await Task.Delay(Backoff(attempt, response), cancellationToken).ConfigureAwait(false);
-            }
+            if (!RetryPolicy.IsTransient(response.StatusCode)) throw context.Refused(response, headers, this);
+            throw new RetryableException(StatusText(response), RetryPolicy.RetryAfterOf(response));
         }
     }
 
-    public static bool IsTransient(HttpStatusCode status) => (int)status >= 500 || status is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout;
-
-    /// <summary>Connection resets, refused connections, truncated bodies and stalls; never the caller's own cancellation.</summary>
-    public static bool IsTransient(Exception e, CancellationToken cancellationToken)
-        => e is HttpRequestException or IOException or SocketException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested);
-
-    /// <summary>Retry-After (seconds or a date) when the server sent one, else 1 s, 2 s, 4 s… up to MaxBackoff.</summary>
-    public TimeSpan Backoff(int attempt, HttpResponseMessage? response)
+    /// <summary>GET with the package's retry policy; throws a coded error for a refusal or when the budget is spent.</summary>
+    public async Task<(HttpResponseMessage Response, HubHeaders Headers)> GetAsync(Uri url, long rangeFrom, RequestContext context, CancellationToken cancellationToken)
     {
-        if (response?.Headers.RetryAfter is { } retryAfter)
+        try
         {
-            var wait = retryAfter.Delta ?? (retryAfter.Date is { } date ? date - DateTimeOffset.UtcNow : TimeSpan.Zero);
-            if (wait < TimeSpan.Zero) wait = TimeSpan.Zero;
-            return wait > Options.MaxRetryAfter ? Options.MaxRetryAfter : wait;
+            return await Options.Retry.ExecuteAsync((_, token) => GetAttemptAsync(url, rangeFrom, context, token), Classify, cancellationToken).ConfigureAwait(false);
         }
-        var exponential = Options.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 16));
-        return TimeSpan.FromMilliseconds(Math.Min(exponential, Options.MaxBackoff.TotalMilliseconds));
+        catch (RetryBudgetExhaustedException e)
+        {
+            throw Exhausted(context, e);
+        }
+    }
+
+    /// <summary>Connection resets, refused connections, truncated bodies and stalls are retried; the caller's cancellation and coded errors never.</summary>
+    public static RetryVerdict Classify(Exception e)
+        => e is HttpRequestException or IOException or SocketException ? RetryVerdict.Retry : RetryVerdict.Fail;
+
+    /// <summary>The coded error for a spent retry budget: AIC5103 when the last attempt stalled, else AIC5023.</summary>
+    public AiException Exhausted(RequestContext context, RetryBudgetExhaustedException e)
+    {
+        var last = e.InnerException is RetryableException { InnerException: { } cause } ? cause : e.InnerException;
+        if (last is DownloadStalledException stalled)
+            return new AiException(AiErrors.DownloadStalled.Create(ModelSpecMapper.Property, context.What, context.Model,
+                stalled.Timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture), e.Attempts), e);
+        return context.Failed(e.Attempts, last is null ? Scrub(e.Message) : Describe(last), e);
     }
 
     public static bool SameOrigin(Uri a, Uri b)
@@ -129,7 +145,7 @@ internal sealed class ModelHttp : IDisposable
     }
 
     public string Describe(Exception e)
-        => Scrub(e is OperationCanceledException ? "no data arrived for " + Options.StallTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture) + " s" : e.InnerException is { } inner ? e.Message + " (" + inner.Message + ")" : e.Message);
+        => Scrub(e is DownloadStalledException or RetryableException ? e.Message : e.InnerException is { } inner ? e.Message + " (" + inner.Message + ")" : e.Message);
 
     private static string? Header(HttpResponseMessage response, string name)
         => response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
@@ -165,4 +181,13 @@ internal sealed record RequestContext(string Model, string What, string? Reposit
             _ => new AiException(AiErrors.ModelSourceRefused, ModelSpecMapper.Property, origin + " (" + What + ")", ModelHttp.StatusText(response), Model),
         };
     }
+}
+
+/// <summary>No byte (or no response headers) arrived for the stall timeout; retryable, AIC5103 when it keeps happening.</summary>
+internal sealed class DownloadStalledException : IOException
+{
+    public DownloadStalledException(TimeSpan timeout, Exception? inner = null)
+        : base("no data arrived for " + timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s", inner) => Timeout = timeout;
+
+    public TimeSpan Timeout { get; }
 }

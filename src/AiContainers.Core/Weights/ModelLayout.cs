@@ -102,7 +102,9 @@ public static class ModelLayout
                         if (HardLink.TryCreate(entry.SourcePath!, path)) linked++;
                         else
                         {
-                            File.Copy(entry.SourcePath!, path);
+                            // The bytes are read anyway, so they are checked against the digest they were cached under.
+                            if (entry.Sha256 is { } sha) Files.Sha256VerifyingStream.CopyVerified(entry.SourcePath!, path, sha, Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(entry.SourcePath!)!)!)!);
+                            else File.Copy(entry.SourcePath!, path);
                             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
                             copied++;
                         }

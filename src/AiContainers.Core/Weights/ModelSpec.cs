@@ -40,14 +40,15 @@ public sealed record ModelSource(ModelSourceKind Kind, string Text, string? Repo
 /// <summary>One validated AiModel item.</summary>
 /// <param name="Name">The item's Include: names the default Target and the environment variable.</param>
 /// <param name="Files">Include globs (hf:// and local folders); empty means every file.</param>
-/// <param name="Exclude">Exclude globs applied after <paramref name="Files"/>.</param>
+/// <param name="Exclude">ExcludeFiles globs applied after <paramref name="Files"/> (the metadata cannot be called Exclude: MSBuild takes that name).</param>
 /// <param name="Sha256">Expected SHA-256 (lowercase hex) of a single-file source.</param>
 /// <param name="Target">
-/// Absolute path in the image. For a single file (https:// or a local file) an explicit Target is the
+/// The ContainerPath metadata: absolute path in the image. For a single file (https:// or a local file) an explicit Target is the
 /// file's own path; otherwise it is a folder. For <see cref="ModelLayoutKind.HfCache"/> it is HF_HOME.
 /// </param>
 /// <param name="TargetIsExplicit">Whether Target came from the item rather than the default.</param>
-/// <param name="FileName">https:// only: the file's name in the image (from Target, else the URL's last segment).</param>
+/// <param name="FileName">https:// only: the file's name in the image (from ContainerPath, else the URL's last segment).</param>
+/// <param name="Size">https:// only: the Size metadata, the file's length in bytes; it bounds the download.</param>
 public sealed record ModelSpec(
     string Name,
     ModelSource Source,
@@ -58,7 +59,8 @@ public sealed record ModelSpec(
     string Target,
     bool TargetIsExplicit,
     ModelLayoutKind Layout,
-    string? FileName = null)
+    string? FileName = null,
+    long? Size = null)
 {
     /// <summary>The variable that holds the model's path in the image: see <see cref="ModelNaming.EnvironmentVariable"/>.</summary>
     public string EnvironmentVariable => ModelNaming.EnvironmentVariable(Name);

@@ -11,12 +11,19 @@ namespace AiContainers.Core.Weights;
 /// </summary>
 /// <remarks>
 /// <c>&lt;AiModel Include="name" Source="hf://org/repo[@revision] | https://… | local path"
-/// Files="glob;glob" Exclude="glob" Sha256="…" Target="/models/name" AllowUnverified="true"
-/// Layout="files|hf-cache" /&gt;</c>
+/// Files="glob;glob" ExcludeFiles="glob" Sha256="…" ContainerPath="/models/name" AllowUnverified="true"
+/// Layout="files|hf-cache" Size="bytes (https:// only)" /&gt;</c>
 /// </remarks>
 public static partial class ModelSpecMapper
 {
     public const string Property = "AiModel";
+
+    // Metadata names. MSBuild reserves "Target" on items (MSB4066 before any target runs) and treats
+    // "Exclude" as the item's exclude attribute (the globs never reach us), so neither can be used here.
+    public const string FilesMetadata = "Files";
+    public const string ExcludeFilesMetadata = "ExcludeFiles";
+    public const string ContainerPathMetadata = "ContainerPath";
+    public const string SizeMetadata = "Size";
 
     [GeneratedRegex(@"^[a-z0-9][a-z0-9._-]*$")] private static partial Regex NameRegex();
 
@@ -65,16 +72,27 @@ public static partial class ModelSpecMapper
         {
             if (sha256 is null && !allowUnverified) { bag.Report(AiErrors.MissingModelSha256, Property, name, RedactedUrl(source.Url!)); ok = false; }
             else if (sha256 is null) bag.Report(AiErrors.UnverifiedModelDownload, Property, name, RedactedUrl(source.Url!));
-            foreach (var metadata in new[] { "Files", "Exclude" })
+            foreach (var metadata in new[] { FilesMetadata, ExcludeFilesMetadata })
                 if (item.Get(metadata) is not null) { bag.Report(AiErrors.ModelMetadataNotApplicable, Property, name, metadata, "an https:// source (it is one file)"); ok = false; }
+        }
+        long? size = null;
+        if (item.Get(SizeMetadata) is { } sizeText)
+        {
+            if (source is not null && source.Kind != ModelSourceKind.Https)
+            {
+                bag.Report(AiErrors.ModelMetadataNotApplicable, Property, name, SizeMetadata, "hf:// and local sources (the Hub's file list and the file system give the sizes)");
+                ok = false;
+            }
+            else if (long.TryParse(sizeText.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes) && bytes > 0) size = bytes;
+            else { bag.Report(AiErrors.InvalidModelSize, Property, name, sizeText); ok = false; }
         }
         if (source?.Kind == ModelSourceKind.HuggingFace && !source.IsPinnedCommit)
             bag.Report(AiErrors.UnpinnedHfRevision, Property, name, source.Text, source.RevisionOrDefault, source.Repository);
 
-        var files = MapGlobs(item, name, "Files", bag, ref ok);
-        var exclude = MapGlobs(item, name, "Exclude", bag, ref ok);
+        var files = MapGlobs(item, name, FilesMetadata, bag, ref ok);
+        var exclude = MapGlobs(item, name, ExcludeFilesMetadata, bag, ref ok);
 
-        var explicitTarget = item.Get("Target");
+        var explicitTarget = item.Get(ContainerPathMetadata);
         var target = explicitTarget?.TrimEnd('/') ?? (layout == ModelLayoutKind.HfCache ? ModelNaming.DefaultHfHome : ModelNaming.DefaultTarget(name));
         if (explicitTarget is not null)
         {
@@ -100,7 +118,7 @@ public static partial class ModelSpecMapper
         }
 
         if (!ok || source is null) return null;
-        return new ModelSpec(name, source, files, exclude, sha256, allowUnverified, target, explicitTarget is not null, layout, fileName);
+        return new ModelSpec(name, source, files, exclude, sha256, allowUnverified, target, explicitTarget is not null, layout, fileName, size);
     }
 
     private static ModelSource? MapSource(string name, string? text, string projectDirectory, DiagnosticBag bag)

@@ -111,7 +111,7 @@ public sealed class ComposeTests
     /// <summary>Writes the case's files and, as a user would, the env file from its example.</summary>
     private static string Prepare(string caseName)
     {
-        if (!File.Exists(DockerCompose)) Assert.Inconclusive($"{DockerCompose} is not installed (apt-get install docker-compose).");
+        EngineEnvironment.RequireTool(DockerCompose, "apt-get install docker-compose; build/setup.sh installs it");
         var dir = DeployCases.WriteToTemp(caseName);
         var example = Path.Combine(dir, ComposeGenerator.PostgresEnvExample);
         if (File.Exists(example))

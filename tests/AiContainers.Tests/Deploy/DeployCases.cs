@@ -34,8 +34,8 @@ internal static class DeployCases
             .Set("AiHealthCheckPath", "/health")
             .Set("AiHealthCheckInterval", "10s")
             .Set("AiHealthCheckStartPeriod", "1m")
-            .Add("AiVolume", "/srv/models", ("Target", "/models"), ("ReadOnly", "true"))
-            .Add("AiVolume", "hf-cache", ("Target", "/home/app/.cache/huggingface"))
+            .Add("AiVolume", "/srv/models", ("ContainerPath", "/models"), ("ReadOnly", "true"))
+            .Add("AiVolume", "hf-cache", ("ContainerPath", "/home/app/.cache/huggingface"))
             .Set("AiLogMaxSize", "10m")
             .Set("AiLogMaxFiles", "3")
             .Add("ContainerEnvironmentVariable", "GREETING", ("Value", AwkwardValue))
@@ -60,7 +60,7 @@ internal static class DeployCases
             .Set("AiGpuCount", "4")
             .Set("AiShmSize", "16g")
             .Set("AiKubeflow", "true")
-            .Add("AiVolume", "datasets", ("Target", "/data")),
+            .Add("AiVolume", "datasets", ("ContainerPath", "/data")),
 
         ["compose-companions"] = () => Inputs.WebApp()
             .Set("AiCudaVersion", "12.4")

@@ -10,13 +10,13 @@ public sealed class DeploySpecMapperTests
 {
     public static IEnumerable<object[]> ErrorCases()
     {
-        yield return Case("AIC1101", "AiVolume", i => i.Add("AiVolume", "./data", ("Target", "/data")));
-        yield return Case("AIC1101", "AiVolume", i => i.Add("AiVolume", "Model_Cache", ("Target", "/data")));
-        yield return Case("AIC1101", "AiVolume", i => i.Add("AiVolume", "/srv/a:b", ("Target", "/data")));
-        yield return Case("AIC1102", "AiVolume", i => i.Add("AiVolume", "/srv/models", ("Target", "models")));
+        yield return Case("AIC1101", "AiVolume", i => i.Add("AiVolume", "./data", ("ContainerPath", "/data")));
+        yield return Case("AIC1101", "AiVolume", i => i.Add("AiVolume", "Model_Cache", ("ContainerPath", "/data")));
+        yield return Case("AIC1101", "AiVolume", i => i.Add("AiVolume", "/srv/a:b", ("ContainerPath", "/data")));
+        yield return Case("AIC1102", "AiVolume", i => i.Add("AiVolume", "/srv/models", ("ContainerPath", "models")));
         yield return Case("AIC1102", "AiVolume", i => i.Add("AiVolume", "/srv/models"));
-        yield return Case("AIC1103", "AiVolume", i => i.Add("AiVolume", "/srv/a", ("Target", "/data")).Add("AiVolume", "b", ("Target", "/data/")));
-        yield return Case("AIC1002", "AiVolume", i => i.Add("AiVolume", "/srv/a", ("Target", "/data"), ("ReadOnly", "yes")));
+        yield return Case("AIC1103", "AiVolume", i => i.Add("AiVolume", "/srv/a", ("ContainerPath", "/data")).Add("AiVolume", "b", ("ContainerPath", "/data/")));
+        yield return Case("AIC1002", "AiVolume", i => i.Add("AiVolume", "/srv/a", ("ContainerPath", "/data"), ("ReadOnly", "yes")));
         yield return Case("AIC1104", "AiLogMaxSize", i => i.Set("AiLogMaxSize", "10 megs"));
         yield return Case("AIC1104", "AiLogMaxSize", i => i.Set("AiLogMaxSize", "1.5m"));
         yield return Case("AIC1021", "AiLogMaxFiles", i => i.Set("AiLogMaxFiles", "x"));
@@ -87,7 +87,7 @@ public sealed class DeploySpecMapperTests
     {
         var bag = new DiagnosticBag();
         DeploySpecMapper.Map(Inputs.WebApp()
-            .Add("AiVolume", "/srv/a", ("Target", "rel"))
+            .Add("AiVolume", "/srv/a", ("ContainerPath", "rel"))
             .Set("AiLogMaxFiles", "x")
             .Add("AiComposeService", "redis")
             .Set("AiWorkload", "Training").Set("AiDistributedNodes", "0"), bag);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using AiContainers.Tests.Infrastructure;
 
 namespace AiContainers.Tests.EndToEnd;
@@ -25,7 +24,7 @@ public sealed class DeployEndToEndTests
         """;
 
     [TestMethod]
-    public void Emitted_docker_run_script_starts_a_healthy_container_with_the_declared_settings()
+    public async Task Emitted_docker_run_script_starts_a_healthy_container_with_the_declared_settings()
     {
         EngineEnvironment.Require();
         var tag = "e2e-" + Guid.NewGuid().ToString("N")[..10];
@@ -61,19 +60,14 @@ public sealed class DeployEndToEndTests
             ["AIC_NO_GPU"] = "1",
             ["AIC_DOCKER_RUN_ARGS"] = $"-d --name {name} --network host",
         });
+        var container = ContainerRun.Adopt(name);
         try
         {
             Assert.AreEqual(0, run.ExitCode, run.Output);
             StringAssert.Contains(run.Output, "--gpus", "the script says it dropped --gpus");
-            var status = "";
-            for (int i = 0; i < 60 && status != "healthy"; i++)
-            {
-                Thread.Sleep(1000);
-                status = EngineEnvironment.Docker("inspect", "--format", "{{.State.Health.Status}}", name).Output.Trim();
-            }
-            Assert.AreEqual("healthy", status, EngineEnvironment.Docker("logs", name).Output);
+            await container.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
 
-            var inspect = JsonDocument.Parse(EngineEnvironment.Docker("inspect", name).Output).RootElement[0];
+            var inspect = container.Inspect();
             var host = inspect.GetProperty("HostConfig");
             Assert.AreEqual(256L << 20, host.GetProperty("ShmSize").GetInt64());
             Assert.AreEqual(512L << 20, host.GetProperty("Memory").GetInt64());
@@ -88,7 +82,8 @@ public sealed class DeployEndToEndTests
         }
         finally
         {
-            EngineEnvironment.Docker("rm", "-f", name);
+            // The container goes first (dispose), then its image.
+            await container.DisposeAsync();
             EngineEnvironment.Docker("rmi", $"e2e/runscript:{tag}");
         }
     }

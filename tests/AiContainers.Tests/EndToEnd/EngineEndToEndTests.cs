@@ -25,7 +25,7 @@ public sealed class EngineEndToEndTests
         => new[] { "AiRegistryMirror=" + EngineEnvironment.Mirror.Replace(";", "%3B"), "AiBuildNetwork=host" }.Concat(more).ToArray();
 
     [TestMethod]
-    public void Sample_service_is_built_pushed_and_serves_its_model()
+    public async Task Sample_service_is_built_pushed_and_serves_its_model()
     {
         EngineEnvironment.Require();
         var tag = UniqueTag();
@@ -70,24 +70,13 @@ public sealed class EngineEndToEndTests
         var local = EngineEnvironment.Docker("rmi", reference);
         var pull = EngineEnvironment.Docker("pull", "-q", reference);
         Assert.AreEqual(0, pull.ExitCode, pull.Output);
-        var name = "aic-e2e-" + tag;
-        var run = EngineEnvironment.Docker("run", "-d", "--name", name, "--network", "host", "--health-interval", "2s", reference);
-        Assert.AreEqual(0, run.ExitCode, run.Output);
-        try
+        await ContainerRun.RunUntilHealthyAsync(reference, new[] { "--network", "host", "--health-interval", "2s" }, TimeSpan.FromSeconds(90), async _ =>
         {
-            var status = "";
-            for (int i = 0; i < 60 && status != "healthy"; i++)
-            {
-                Thread.Sleep(1000);
-                status = EngineEnvironment.Docker("inspect", "--format", "{{.State.Health.Status}}", name).Output.Trim();
-            }
-            Assert.AreEqual("healthy", status, EngineEnvironment.Docker("logs", name).Output);
-
             using var http = new HttpClient();
             var body = new StringContent("""{"features":[[1,0,0,0],[0,0,1,1]]}""", Encoding.UTF8, "application/json");
-            var response = http.PostAsync("http://127.0.0.1:8080/predict", body).GetAwaiter().GetResult();
+            var response = await http.PostAsync("http://127.0.0.1:8080/predict", body);
             Assert.AreEqual(HttpStatusCode.OK, response.StatusCode);
-            var scores = JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult()).RootElement.GetProperty("scores").EnumerateArray().Select(e => e.GetDouble()).ToList();
+            var scores = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("scores").EnumerateArray().Select(e => e.GetDouble()).ToList();
 
             // The expected scores come from numpy over the same weights the model was written with.
             var expected = ProcessRunner.Run("/usr/bin/python3", new[] { Path.Combine(sample, "model", "expected.py") });
@@ -95,11 +84,7 @@ public sealed class EngineEndToEndTests
             var expectedScores = JsonDocument.Parse(expected.Output).RootElement.GetProperty("scores").EnumerateArray().Select(e => e.GetDouble()).ToList();
             Assert.AreEqual(expectedScores.Count, scores.Count);
             for (int i = 0; i < scores.Count; i++) Assert.AreEqual(expectedScores[i], scores[i], 1e-5);
-        }
-        finally
-        {
-            EngineEnvironment.Docker("rm", "-f", name);
-        }
+        });
     }
 
     [TestMethod]
@@ -154,11 +139,11 @@ public sealed class EngineEndToEndTests
         var tag = UniqueTag();
         var project = SmallApp("FailingStep", items: """<AiRunCommand Include="echo boom-from-step-as-$HOME &amp;&amp; exit 3" />""");
         var result = project.Publish(Common("ContainerImageTag=" + tag));
-        Assert.AreNotEqual(0, result.ExitCode, result.Output);
-        StringAssert.Contains(result.Output, "error AIC3002: docker build failed at Step");
-        StringAssert.Contains(result.Output, "RUN echo boom-from-step-as-$HOME");
-        StringAssert.Contains(result.Output, "returned a non-zero code: 3");
-        StringAssert.Contains(result.Output, "error AIC3002: boom-from-step-as-/root", "the step's own output is in the error");
+        var failure = Diagnostics.AssertSingleError(result, "AIC3002");
+        StringAssert.StartsWith(failure.Text, "docker build failed at Step");
+        StringAssert.Contains(failure.Text, "RUN echo boom-from-step-as-$HOME");
+        StringAssert.Contains(failure.Text, "returned a non-zero code: 3");
+        StringAssert.Contains(failure.Text, "\nboom-from-step-as-/root", "the step's own output is in the error");
         var inspect = EngineEnvironment.Docker("image", "inspect", $"e2e/failingstep:{tag}");
         Assert.AreNotEqual(0, inspect.ExitCode, "a failed build must not leave a tag");
     }
@@ -169,9 +154,9 @@ public sealed class EngineEndToEndTests
         var project = SmallApp("NoEngine");
         var socket = Path.Combine(Path.GetTempPath(), "aic-no-engine-" + Guid.NewGuid().ToString("N")[..6] + ".sock");
         var result = project.Publish(Common(), new Dictionary<string, string?> { ["DOCKER_HOST"] = "unix://" + socket });
-        Assert.AreNotEqual(0, result.ExitCode);
-        StringAssert.Contains(result.Output, "error AIC3001: No Docker engine answers at unix://" + socket);
-        StringAssert.Contains(result.Output, "set AiImageBuilder to None");
+        var failure = Diagnostics.AssertSingleError(result, "AIC3001", "AiImageBuilder");
+        StringAssert.StartsWith(failure.Text, "No Docker engine answers at unix://" + socket);
+        StringAssert.Contains(failure.Text, "set AiImageBuilder to None");
     }
 
     [TestMethod]
@@ -185,8 +170,7 @@ public sealed class EngineEndToEndTests
         var emptyConfig = TestPaths.NewTempDirectory("docker-config-empty");
 
         var anonymous = project.Publish(Common("ContainerRegistry=" + registry, "ContainerImageTag=" + tag), new Dictionary<string, string?> { ["DOCKER_CONFIG"] = emptyConfig });
-        Assert.AreNotEqual(0, anonymous.ExitCode, anonymous.Output);
-        StringAssert.Contains(anonymous.Output, $"error AIC4001: Registry {registry} refused the credentials");
+        StringAssert.StartsWith(Diagnostics.AssertSingleError(anonymous, "AIC4001").Text, $"Registry {registry} refused the credentials");
 
         var config = TestPaths.NewTempDirectory("docker-config");
         var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{EngineEnvironment.AuthUser}:{password}"));
@@ -240,7 +224,7 @@ public sealed class EngineEndToEndTests
         Assert.AreNotEqual(0, denied.ExitCode, denied.Output);
         Assert.AreEqual(3, proxy.FaultsInjected);
         Assert.IsFalse(denied.Output.Contains("retrying in"), "a 403 is never retried");
-        StringAssert.Matches(denied.Output, new System.Text.RegularExpressions.Regex("error AIC400[12]"));
+        Assert.IsTrue(Diagnostics.Parse(denied.Output).Any(d => d.IsError && d.Code is "AIC4001" or "AIC4002"), "a refused push is AIC4001 or AIC4002:\n" + denied.Output);
     }
 }
 

@@ -152,7 +152,7 @@ public sealed class WeightsEndToEndTests
         var result = Publish(project, tag);
         Assert.AreEqual(0, result.ExitCode, result.Output);
         StringAssert.Contains(result.Output, $"AiContainers: org/tiny-bert@release is commit {repo.CommitSha}");
-        StringAssert.Contains(result.Output, "AIC5502", "a branch is not a pinned commit: the warning says so");
+        Assert.IsFalse(Diagnostics.AssertSingle(result, "AIC5502").IsError, "a branch is not a pinned commit: the warning says so");
         var weights = WeightsReference(project);
         StringAssert.Contains(result.Output, $"AiContainers: building weights image {weights}");
 
@@ -279,9 +279,7 @@ public sealed class WeightsEndToEndTests
         var image = Track($"e2e/weightstoken:{tag}");
 
         var withoutToken = Publish(project, tag);
-        Assert.AreNotEqual(0, withoutToken.ExitCode, withoutToken.Output);
-        StringAssert.Contains(withoutToken.Output, "error AIC5020");
-        StringAssert.Contains(withoutToken.Output, "HF_TOKEN");
+        Diagnostics.AssertSingleError(withoutToken, "AIC5020", "HF_TOKEN");
 
         var result = Publish(project, tag, Canary);
         Assert.AreEqual(0, result.ExitCode, result.Output);
@@ -396,9 +394,9 @@ public sealed class WeightsEndToEndTests
         var image = Track($"e2e/weightscorrupt:{tag}");
 
         var failed = Publish(project, tag);
-        Assert.AreNotEqual(0, failed.ExitCode, failed.Output);
-        StringAssert.Contains(failed.Output, "error AIC5024: AiModel 'bert' file 'bert/model.safetensors' has SHA-256 ");
-        StringAssert.Contains(failed.Output, $"but {repo.Files["model.safetensors"].Sha256} was expected");
+        var mismatch = Diagnostics.AssertSingleError(failed, "AIC5024", "AiModel");
+        StringAssert.StartsWith(mismatch.Text, "AiModel 'bert' file 'bert/model.safetensors' has SHA-256 ");
+        StringAssert.Contains(mismatch.Text, $"but {repo.Files["model.safetensors"].Sha256} was expected");
         Assert.IsFalse(failed.Output.Contains("AiContainers: building", StringComparison.Ordinal), "nothing is sent to the engine");
         Assert.IsFalse(File.Exists(Path.Combine(project.OutputDirectory, "Dockerfile")), "nothing is generated");
         Assert.AreNotEqual(0, EngineEnvironment.Docker("image", "inspect", image).ExitCode, "no app tag");

@@ -17,12 +17,7 @@ internal static class DockerfileLinter
     public static void AssertClean(string dockerfilePath)
     {
         var linter = Path;
-        if (linter is null)
-        {
-            var message = "dockerfile-utils is not installed (build/test.sh installs it into artifacts/node)";
-            if (Environment.GetEnvironmentVariable("AIC_REQUIRE_ENGINE") == "1") Assert.Fail(message);
-            Assert.Inconclusive(message);
-        }
+        if (linter is null) EngineEnvironment.Unavailable("dockerfile-utils is not installed (build/test.sh installs it into artifacts/node)");
         var result = ProcessRunner.Run(linter, new[] { "lint", dockerfilePath }, timeout: TimeSpan.FromMinutes(1));
         Assert.AreEqual(0, result.ExitCode, $"dockerfile-utils lint {dockerfilePath}:\n{result.Output}");
     }

@@ -2,8 +2,8 @@ namespace AiContainers.Tests.Infrastructure;
 
 /// <summary>
 /// The real infrastructure build/setup.sh starts (see $AIC_STATE/env.sh): the engine, the open and
-/// the htpasswd registry, and the stand-in mirror. Engine tests are inconclusive when it is missing,
-/// except under build/test.sh (AIC_REQUIRE_ENGINE=1), where a missing engine is a failure.
+/// the htpasswd registry, and the stand-in mirror. Engine tests, and tests that need an installed tool,
+/// are inconclusive when it is missing, except under build/test.sh (AIC_REQUIRE_ENGINE=1), where it is a failure.
 /// </summary>
 internal static class EngineEnvironment
 {
@@ -32,8 +32,23 @@ internal static class EngineEnvironment
     public static void Require()
     {
         if (Problem.Value is not { } problem) return;
-        var message = $"Engine-backed test needs build/setup.sh's infrastructure: {problem}";
-        if (Environment.GetEnvironmentVariable("AIC_REQUIRE_ENGINE") == "1") Assert.Fail(message);
+        Unavailable($"Engine-backed test needs build/setup.sh's infrastructure: {problem}");
+    }
+
+    /// <summary>
+    /// Call first in a test that needs an installed tool (docker-compose, dockerfile-utils, ...): the test
+    /// ends inconclusive without it, except under build/test.sh (AIC_REQUIRE_ENGINE=1), where it fails.
+    /// </summary>
+    public static void RequireTool(string path, string howToInstall)
+    {
+        if (!File.Exists(path)) Unavailable($"{path} is not installed ({howToInstall})");
+    }
+
+    /// <summary>The one gate for missing infrastructure: a failure under AIC_REQUIRE_ENGINE=1, inconclusive otherwise.</summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    public static void Unavailable(string message)
+    {
+        if (Environment.GetEnvironmentVariable("AIC_REQUIRE_ENGINE") == "1") Assert.Fail(message + " (AIC_REQUIRE_ENGINE=1: missing infrastructure is a failure)");
         Assert.Inconclusive(message);
     }
 

@@ -19,6 +19,7 @@ internal sealed class RegistryFaultProxy : IDisposable
     private Func<HttpListenerRequest, bool> _faultWhen = _ => false;
     private int _faultsLeft;
     private HttpStatusCode _faultStatus;
+    private Func<HttpListenerContext, Task>? _faultResponse;
 
     public RegistryFaultProxy(string upstreamHostPort)
     {
@@ -40,6 +41,15 @@ internal sealed class RegistryFaultProxy : IDisposable
         _faultWhen = when;
         _faultsLeft = count;
         _faultStatus = status;
+        _faultResponse = null;
+    }
+
+    /// <summary>Like <see cref="FailNext"/>, but <paramref name="respond"/> writes the whole answer (headers, an HTML body, a cut connection).</summary>
+    public void RespondNext(int count, Func<HttpListenerRequest, bool> when, Func<HttpListenerContext, Task> respond)
+    {
+        _faultWhen = when;
+        _faultsLeft = count;
+        _faultResponse = respond;
     }
 
     private async Task LoopAsync()
@@ -65,6 +75,11 @@ internal sealed class RegistryFaultProxy : IDisposable
             {
                 fault = _faultsLeft > 0 && _faultWhen(request);
                 if (fault) { _faultsLeft--; FaultsInjected++; }
+            }
+            if (fault && _faultResponse is { } respond)
+            {
+                await respond(context);
+                return;
             }
             if (fault)
             {

@@ -114,7 +114,7 @@ public sealed class ModelFetcherTests
     {
         _f.AddBert();
         for (var i = 0; i < 3; i++) _f.Server.StatusOnce("config.json", 500);
-        using var fetcher = _f.Fetcher(options: Fast with { MaxAttempts = 3 });
+        using var fetcher = _f.Fetcher(options: Fast with { Retry = AiContainers.Core.Net.RetryPolicy.Fast(3) });
         var error = await Assert.ThrowsExactlyAsync<AiContainers.Core.Diagnostics.AiException>(() => fetcher.FetchAsync(_f.Specs(Model("bert", "hf://org/bert", ("Files", "config.json"))), CancellationToken.None));
         Assert.AreEqual("AIC5023", error.Code);
         StringAssert.Contains(error.Message, "3 attempt(s)");
@@ -310,9 +310,9 @@ public sealed class ModelFetcherTests
         File.WriteAllBytes(single, [1, 2, 3]);
 
         var result = await _f.Fetch(
-            Model("clf", "models/classifier/", ("Exclude", "*.md")),
+            Model("clf", "models/classifier/", ("ExcludeFiles", "*.md")),
             Model("one", "single.bin"),
-            Model("pinned", "single.bin", ("Sha256", Sha256Of([1, 2, 3])), ("Target", "/opt/w/one.bin")));
+            Model("pinned", "single.bin", ("Sha256", Sha256Of([1, 2, 3])), ("ContainerPath", "/opt/w/one.bin")));
         CollectionAssert.AreEqual(new[] { "model.onnx", "sub/labels.txt" }, result.Models[0].Files.Select(f => f.Path).ToArray());
         Assert.AreEqual("/models/clf", result.Models[0].EnvironmentValue);
         Assert.AreEqual("/models/one/single.bin", result.Models[1].EnvironmentValue);

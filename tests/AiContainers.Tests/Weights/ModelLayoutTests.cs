@@ -80,9 +80,9 @@ public sealed class ModelLayoutTests
         _f.AddBert();
         var a = await _f.Fetch(Model("bert", "hf://org/bert"));
         var again = await _f.Fetch(Model("bert", "hf://org/bert"));
-        var otherTarget = await _f.Fetch(Model("bert", "hf://org/bert", ("Target", "/opt/bert")));
+        var otherTarget = await _f.Fetch(Model("bert", "hf://org/bert", ("ContainerPath", "/opt/bert")));
         var otherLayout = await _f.Fetch(Model("bert", "hf://org/bert", ("Layout", "hf-cache")));
-        var fewerFiles = await _f.Fetch(Model("bert", "hf://org/bert", ("Exclude", "onnx/**")));
+        var fewerFiles = await _f.Fetch(Model("bert", "hf://org/bert", ("ExcludeFiles", "onnx/**")));
 
         Assert.AreEqual(a.ContentDigest, again.ContentDigest);
         Assert.AreEqual(ModelLayout.Digest(ModelLayout.Plan(a.Models[0])), a.Models[0].ContentDigest);
@@ -101,7 +101,7 @@ public sealed class ModelLayoutTests
     public async Task The_manifest_round_trips()
     {
         _f.AddBert();
-        var result = await _f.Fetch(Model("bert", "hf://org/bert", ("Layout", "hf-cache")), Model("cfg", "hf://org/bert", ("Files", "config.json"), ("Target", "/etc/bert")));
+        var result = await _f.Fetch(Model("bert", "hf://org/bert", ("Layout", "hf-cache")), Model("cfg", "hf://org/bert", ("Files", "config.json"), ("ContainerPath", "/etc/bert")));
         var path = Path.Combine(_f.Root, "obj", "models.json");
         ModelManifest.Write(result, path);
         var read = ModelManifest.Read(path);

@@ -36,16 +36,16 @@ public sealed class ModelSpecMapperTests
         yield return Case("AIC5004", Model("bert", ("Source", "hf://org/bert@" + Commit.ToUpperInvariant())));
         yield return Case("AIC5005", Model("resnet", ("Source", "https://models.example.com/resnet50.onnx")));
         yield return Case("AIC5006", Model("resnet", ("Source", "https://models.example.com/resnet50.onnx"), ("Sha256", "abc")));
-        yield return Case("AIC5007", Model("bert", ("Source", "hf://org/bert@" + Commit), ("Target", "models/bert")));
-        yield return Case("AIC5007", Model("bert", ("Source", "hf://org/bert@" + Commit), ("Target", "/models/../etc")));
-        yield return Case("AIC5007", Model("bert", ("Source", "hf://org/bert@" + Commit), ("Target", "/")));
+        yield return Case("AIC5007", Model("bert", ("Source", "hf://org/bert@" + Commit), ("ContainerPath", "models/bert")));
+        yield return Case("AIC5007", Model("bert", ("Source", "hf://org/bert@" + Commit), ("ContainerPath", "/models/../etc")));
+        yield return Case("AIC5007", Model("bert", ("Source", "hf://org/bert@" + Commit), ("ContainerPath", "/")));
         yield return Case("AIC5007", Model("resnet", ("Source", "https://models.example.com/"), ("Sha256", Sha)));
         yield return Case("AIC5008", Model("bert-base", ("Source", "hf://org/a@" + Commit)), Model("bert_base", ("Source", "hf://org/b@" + Commit)));
-        yield return Case("AIC5009", Model("a", ("Source", "hf://org/a@" + Commit), ("Target", "/models/x")), Model("b", ("Source", "hf://org/b@" + Commit), ("Target", "/models/x/b")));
-        yield return Case("AIC5009", Model("a", ("Source", "hf://org/a@" + Commit), ("Target", "/models/x")), Model("b", ("Source", "hf://org/b@" + Commit), ("Target", "/models/x/")));
+        yield return Case("AIC5009", Model("a", ("Source", "hf://org/a@" + Commit), ("ContainerPath", "/models/x")), Model("b", ("Source", "hf://org/b@" + Commit), ("ContainerPath", "/models/x/b")));
+        yield return Case("AIC5009", Model("a", ("Source", "hf://org/a@" + Commit), ("ContainerPath", "/models/x")), Model("b", ("Source", "hf://org/b@" + Commit), ("ContainerPath", "/models/x/")));
         yield return Case("AIC5010", Model("bert", ("Source", "hf://org/bert@" + Commit), ("Files", "../secrets/*")));
         yield return Case("AIC5010", Model("bert", ("Source", "hf://org/bert@" + Commit), ("Files", "model-?.bin")));
-        yield return Case("AIC5010", Model("bert", ("Source", "hf://org/bert@" + Commit), ("Exclude", "/abs/*.bin")));
+        yield return Case("AIC5010", Model("bert", ("Source", "hf://org/bert@" + Commit), ("ExcludeFiles", "/abs/*.bin")));
         yield return Case("AIC5010", Model("bert", ("Source", "hf://org/bert@" + Commit), ("Files", "onnx**/x.onnx")));
         yield return Case("AIC5011", Model("bert", ("Source", "hf://org/bert@" + Commit), ("Layout", "flat")));
         yield return Case("AIC5011", Model("local", ("Source", "models/clf"), ("Layout", "hf-cache")));
@@ -53,7 +53,7 @@ public sealed class ModelSpecMapperTests
         yield return Case("AIC5013", Model("bert", ("Source", "hf://org/bert@" + Commit), ("Sha256", Sha)));
         yield return Case("AIC5013", Model("resnet", ("Source", "https://models.example.com/r.onnx"), ("Sha256", Sha), ("Files", "*.onnx")));
         yield return Case("AIC5014", Model("resnet", ("Source", "https://user:secret@models.example.com/r.onnx"), ("Sha256", Sha)));
-        yield return Case("AIC5015", Model("a", ("Source", "hf://org/a@" + Commit), ("Layout", "hf-cache")), Model("b", ("Source", "hf://org/b@" + Commit), ("Layout", "hf-cache"), ("Target", "/hf")));
+        yield return Case("AIC5015", Model("a", ("Source", "hf://org/a@" + Commit), ("Layout", "hf-cache")), Model("b", ("Source", "hf://org/b@" + Commit), ("Layout", "hf-cache"), ("ContainerPath", "/hf")));
         yield return Case("AIC5016", Model("a", ("Source", "hf://org/a@" + Commit), ("Layout", "hf-cache")), Model("b", ("Source", "hf://org/a@main"), ("Layout", "hf-cache")));
     }
 
@@ -96,7 +96,7 @@ public sealed class ModelSpecMapperTests
     {
         var (models, bag) = Map(
             Model("bert", ("Source", "hf://google-bert/bert-base-uncased@" + Commit), ("Files", "config.json;tokenizer.json;*.safetensors")),
-            Model("resnet", ("Source", "https://models.example.com/resnet50.onnx"), ("Sha256", "SHA256:" + Sha.ToUpperInvariant()), ("Target", "/models/resnet/model.onnx")),
+            Model("resnet", ("Source", "https://models.example.com/resnet50.onnx"), ("Sha256", "SHA256:" + Sha.ToUpperInvariant()), ("ContainerPath", "/models/resnet/model.onnx")),
             Model("local", ("Source", "models/classifier/")));
         Assert.AreEqual(0, bag.Items.Count, string.Join(" | ", bag.Items));
 
@@ -137,7 +137,7 @@ public sealed class ModelSpecMapperTests
     public void Model_specs_survive_the_spec_json_round_trip()
     {
         var (models, _) = Map(
-            Model("bert", ("Source", "hf://org/bert@v1"), ("Files", "*.json"), ("Exclude", "x/**"), ("Layout", "hf-cache")),
+            Model("bert", ("Source", "hf://org/bert@v1"), ("Files", "*.json"), ("ExcludeFiles", "x/**"), ("Layout", "hf-cache")),
             Model("resnet", ("Source", "https://models.example.com/r.onnx"), ("Sha256", Sha)));
         var json = System.Text.Json.JsonSerializer.Serialize(models, AiImageSpecJson.Options);
         var back = System.Text.Json.JsonSerializer.Deserialize<List<ModelSpec>>(json, AiImageSpecJson.Options)!;
@@ -156,7 +156,7 @@ public sealed class ModelSpecMapperTests
     [TestMethod]
     public void Every_problem_of_an_item_is_reported_at_once()
     {
-        var (models, bag) = Map(Model("Bad Name", ("Source", "hf://org/bert@"), ("Files", "../x"), ("Target", "rel"), ("Layout", "zip")));
+        var (models, bag) = Map(Model("Bad Name", ("Source", "hf://org/bert@"), ("Files", "../x"), ("ContainerPath", "rel"), ("Layout", "zip")));
         Assert.AreEqual(0, models.Count);
         CollectionAssert.IsSubsetOf(new[] { "AIC5001", "AIC5004", "AIC5010", "AIC5007", "AIC5011" }, bag.Items.Select(d => d.Code).ToList());
     }

@@ -20,8 +20,7 @@ internal sealed class WeightsFixture : IDisposable
 {
     public static readonly FetchOptions Fast = new()
     {
-        InitialBackoff = TimeSpan.FromMilliseconds(10),
-        MaxBackoff = TimeSpan.FromMilliseconds(50),
+        Retry = AiContainers.Core.Net.RetryPolicy.Fast(6),
         LockPollInterval = TimeSpan.FromMilliseconds(20),
         StallTimeout = TimeSpan.FromSeconds(20),
     };

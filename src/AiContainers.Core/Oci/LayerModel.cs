@@ -1,0 +1,40 @@
+namespace AiContainers.Core.Oci;
+
+public enum LayerEntryKind { File, Directory, Symlink }
+
+/// <summary>
+/// One entry of a layer. <paramref name="Path"/> is the path in the image without a leading '/'
+/// (e.g. "app/Foo.dll"); <paramref name="SourcePath"/> is the host file for a <see cref="LayerEntryKind.File"/>;
+/// <paramref name="LinkTarget"/> the target of a <see cref="LayerEntryKind.Symlink"/>. <paramref name="Mode"/> holds the
+/// permission bits (0x1ED is 0755, 0x1A4 is 0644). Owner and mode are written as given, never read from the host.
+/// </summary>
+public sealed record LayerEntry(string Path, LayerEntryKind Kind, string? SourcePath, string? LinkTarget, int Mode, int Uid = 0, int Gid = 0)
+{
+    public static LayerEntry File(string path, string sourcePath, int mode = 0x1A4, int uid = 0, int gid = 0)
+        => new(path, LayerEntryKind.File, sourcePath, null, mode, uid, gid);
+    public static LayerEntry Directory(string path, int mode = 0x1ED, int uid = 0, int gid = 0)
+        => new(path, LayerEntryKind.Directory, null, null, mode, uid, gid);
+    public static LayerEntry Symlink(string path, string linkTarget, int uid = 0, int gid = 0)
+        => new(path, LayerEntryKind.Symlink, null, linkTarget, 0x1FF, uid, gid);
+}
+
+/// <summary>
+/// How a layer blob is stored. <see cref="Gzip"/> is zlib's default level (6); <see cref="GzipFastest"/> level 1,
+/// about 3x faster for a few percent more bytes (the choice for weights: see the README's measurements);
+/// <see cref="None"/> a plain tar (media type ...diff.tar / ...layer.v1.tar): no CPU, but every byte goes over the wire.
+/// </summary>
+public enum LayerCompression { Gzip, GzipFastest, None }
+
+/// <summary>
+/// A layer blob in the <see cref="LayerCache"/>: <paramref name="Digest"/> of the stored blob (what a manifest lists),
+/// <paramref name="DiffId"/> of the uncompressed tar (what the config's rootfs lists), <paramref name="Size"/> of the blob,
+/// the Docker <paramref name="MediaType"/> (ManifestWriter maps it for OCI), and the blob's file.
+/// </summary>
+public sealed record LayerBlob(string Digest, string DiffId, long Size, string MediaType, string BlobPath, string Description)
+{
+    /// <summary>Opens the blob for reading (push, archive).</summary>
+    public Stream Open() => new FileStream(BlobPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+}
+
+/// <summary>Docker (default, keeps Healthcheck) or OCI image format; MSBuild's ContainerImageFormat uses the same names.</summary>
+public enum ImageFormat { Docker, Oci }

@@ -1,0 +1,24 @@
+using AiContainers.Core.Spec;
+using AiContainers.Core.Weights;
+
+namespace AiContainers.Core.Publishing;
+
+/// <summary>What every builder gets: the spec, the generated context, and the fetched models.</summary>
+public sealed record ImageBuildInputs(
+    AiImageSpec Spec,
+    string ContextDirectory,
+    ModelFetchResult? Models,
+    string? WeightsContextDirectory,
+    string? NetworkMode);
+
+/// <summary>
+/// One build-and-push session: the Docker engine (<see cref="DockerImageBuilder"/>) or the registries
+/// directly (<see cref="DaemonlessImageBuilder"/>). <see cref="PreflightAsync"/> runs before any model is
+/// fetched, so a missing engine or an unreachable registry fails in seconds, not after gigabytes.
+/// </summary>
+public interface IImageBuilder : IDisposable
+{
+    Task PreflightAsync(AiImageSpec spec, CancellationToken cancellationToken);
+
+    Task<PublishedImage> BuildAndPushAsync(ImageBuildInputs inputs, CancellationToken cancellationToken);
+}

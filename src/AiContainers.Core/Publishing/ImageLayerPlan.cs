@@ -1,0 +1,134 @@
+using System.Globalization;
+using AiContainers.Core.Oci;
+using AiContainers.Core.Serving;
+using AiContainers.Core.Spec;
+using AiContainers.Core.Weights;
+
+namespace AiContainers.Core.Publishing;
+
+/// <summary>One layer the image adds to its base: what it is, its entries, and how it is stored.</summary>
+/// <param name="ContentKey">For models: a cache key from the verified hashes, the same on every machine and in every project.</param>
+public sealed record PlannedLayer(string Description, IReadOnlyList<LayerEntry> Entries, LayerCompression Compression, string? ContentKey = null);
+
+/// <summary>
+/// The layers of an image from the most stable to the least: the user's home, the health probe, one
+/// layer per model, a self-contained app's .NET runtime, the NuGet packages' files, a model server's
+/// models, and the project's own files last, so a code-only change makes exactly one new layer of the
+/// project's own size. Read from the generated build context (<see cref="ContextLayout"/>), the same
+/// folders the Dockerfile copies, so both builders put the same files in the same order.
+/// </summary>
+public sealed record ImageLayerPlan(IReadOnlyList<PlannedLayer> Layers, string? Home, DateTimeOffset Modified)
+{
+    private const int Executable = 0x1ED; // 0755
+    private const int Regular = 0x1A4;    // 0644
+
+    public static ImageLayerPlan For(AiImageSpec spec, string contextDirectory, ModelFetchResult? models)
+    {
+        var modified = ModifiedTime(spec);
+        var layers = new List<PlannedLayer>();
+        string? home = null;
+        var workdir = spec.WorkingDirectory.Trim('/');
+
+        if (spec.User is { CreateUser: true, Uid: { } uid })
+        {
+            // The numeric default user needs no RUN: a home owned by it, HOME in the config, no /etc/passwd edit.
+            home = ContextLayout.HomeDirectory(ContainerUserSpec.DefaultName);
+            layers.Add(new PlannedLayer("user home", new[] { LayerEntry.Directory(home.TrimStart('/'), 0x1ED, uid, spec.User.Gid ?? uid) }, LayerCompression.Gzip));
+        }
+
+        if (spec.HealthCheck is { UsesBuiltInProbe: true })
+        {
+            var probe = Path.Combine(contextDirectory, ContextLayout.ProbePath);
+            layers.Add(new PlannedLayer("health probe", new[] { LayerEntry.File(Generation.HealthProbe.ImagePath.TrimStart('/'), probe, Executable) }, LayerCompression.Gzip));
+        }
+
+        if (models is not null)
+        {
+            foreach (var model in models.Models.OrderBy(m => m.Name, StringComparer.Ordinal))
+                layers.Add(ModelLayer(model, contextDirectory));
+        }
+
+        AddFolder(layers, ".NET runtime", Path.Combine(contextDirectory, ContextLayout.RuntimeFolder), workdir);
+        AddFolder(layers, "NuGet packages", Path.Combine(contextDirectory, ContextLayout.PackagesFolder), workdir);
+
+        if (spec.Serving is { } serving)
+        {
+            var servingRoot = Path.Combine(contextDirectory, ServingSpec.ContextFolder);
+            if (serving.Runtime == ServingRuntime.TorchServe)
+            {
+                AddFolder(layers, "model store", Path.Combine(servingRoot, "model-store"), ServingSpec.TorchServeModelStore.Trim('/'));
+                AddFile(layers, "TorchServe config", Path.Combine(servingRoot, "config.properties"), ServingSpec.TorchServeConfigPath.Trim('/'));
+            }
+            else
+            {
+                AddFolder(layers, "SavedModels", Path.Combine(servingRoot, "models"), ServingSpec.TfModelsRoot.Trim('/'));
+                AddFile(layers, "model config", Path.Combine(servingRoot, "models.config"), ServingSpec.TfModelConfigPath.Trim('/'));
+            }
+        }
+        else
+        {
+            AddFolder(layers, "app", Path.Combine(contextDirectory, ContextLayout.AppFolder), workdir, always: true);
+        }
+        return new ImageLayerPlan(layers, home, modified);
+    }
+
+    /// <summary>SOURCE_DATE_EPOCH or AiImageCreated when set (mapped into the spec), else a constant: never the clock.</summary>
+    public static DateTimeOffset ModifiedTime(AiImageSpec spec)
+        => spec.Metadata.Created is { } created
+            ? DateTimeOffset.Parse(created, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal)
+            : DateTimeOffset.UnixEpoch;
+
+    private static PlannedLayer ModelLayer(FetchedModel model, string contextDirectory)
+    {
+        var entries = new List<LayerEntry>();
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in ModelLayout.Plan(model))
+        {
+            var path = entry.ImagePath.TrimStart('/');
+            switch (entry.Kind)
+            {
+                case LayoutEntryKind.File:
+                    entries.Add(LayerEntry.File(path, entry.SourcePath!, Regular));
+                    if (entry.Sha256 is { } sha) hashes[entry.SourcePath!] = sha;
+                    break;
+                case LayoutEntryKind.Symlink:
+                    entries.Add(LayerEntry.Symlink(path, entry.LinkTarget!));
+                    break;
+                case LayoutEntryKind.Text:
+                    // Small generated files (refs/<branch>): materialised once under the context, keyed by their text.
+                    var file = Path.Combine(contextDirectory, "aic", "model-text", model.Name, path.Replace('/', '_'));
+                    IO.AtomicFile.WriteIfChanged(file, entry.Text!);
+                    entries.Add(LayerEntry.File(path, file, Regular));
+                    hashes[file] = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(entry.Text!))).ToLowerInvariant();
+                    break;
+            }
+        }
+        // Weights barely compress (safetensors, onnx): level 1 keeps most of the gain at a third of the CPU.
+        var key = LayerCache.KeyOf(entries, LayerCompression.GzipFastest, DateTimeOffset.UnixEpoch, hashes);
+        return new PlannedLayer("model " + model.Name, entries, LayerCompression.GzipFastest, key);
+    }
+
+    private static void AddFolder(List<PlannedLayer> layers, string description, string folder, string imageRoot, bool always = false)
+    {
+        if (!Directory.Exists(folder)) return;
+        var entries = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Select(f => (Source: f, Relative: Path.GetRelativePath(folder, f).Replace('\\', '/')))
+            .OrderBy(f => f.Relative, StringComparer.Ordinal)
+            .Select(f => LayerEntry.File(Join(imageRoot, f.Relative), f.Source, ModeOf(f.Source)))
+            .ToList();
+        if (entries.Count == 0 && !always) return;
+        if (entries.Count == 0) entries.Add(LayerEntry.Directory(imageRoot));
+        layers.Add(new PlannedLayer(description, entries, LayerCompression.Gzip));
+    }
+
+    private static void AddFile(List<PlannedLayer> layers, string description, string file, string imagePath)
+    {
+        if (File.Exists(file)) layers.Add(new PlannedLayer(description, new[] { LayerEntry.File(imagePath, file, Regular) }, LayerCompression.Gzip));
+    }
+
+    private static string Join(string root, string relative) => root.Length == 0 ? relative : root + "/" + relative;
+
+    /// <summary>Only the executable bit comes from the host (the apphost, createdump, scripts); owners and other bits are fixed.</summary>
+    private static int ModeOf(string path)
+        => !OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) != 0 ? Executable : Regular;
+}

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using AiContainers.Core.Diagnostics;
+using AiContainers.Core.IO;
+using AiContainers.Core.Spec;
+
+namespace AiContainers.Core.Publishing;
+
+/// <summary>One layer of the published image as the summary and image.json show it.</summary>
+public sealed record PublishedLayer(string Description, string Digest, long Size, bool New);
+
+/// <summary>What the image ended up as: which builder made it, local ID, tags, and the registry digest once pushed.</summary>
+public sealed record PublishedImage(
+    ImageIdentity Identity,
+    string Builder,
+    string BuilderReason,
+    string? ImageId,
+    string? Digest,
+    long Size,
+    bool Pushed,
+    long BytesSent,
+    TimeSpan BuildTime,
+    TimeSpan PushTime,
+    IReadOnlyList<PublishedLayer> Layers,
+    string? ArchivePath = null)
+{
+    public string Reference => Identity.Name + ":" + Identity.Tags[0];
+
+    public string ToJson() => JsonSerializer.Serialize(new
+    {
+        image = Reference,
+        registry = Identity.Registry,
+        repository = Identity.Repository,
+        tags = Identity.Tags,
+        builder = Builder,
+        imageId = ImageId,
+        digest = Digest,
+        size = Size,
+        pushed = Pushed,
+        archive = ArchivePath,
+        layers = Layers.Select(l => new { description = l.Description, digest = l.Digest, size = l.Size, @new = l.New }),
+    }, new JsonSerializerOptions { WriteIndented = true });
+
+    /// <summary>The one high-importance line of a publish.</summary>
+    public string SummaryLine()
+    {
+        var where = Pushed ? $"pushed, digest {Digest}" : ArchivePath is not null ? $"archive {ArchivePath}" : ImageId is not null ? $"local engine only, id {ImageId}" : "not pushed";
+        var fresh = Layers.Where(l => l.New).ToList();
+        var layers = Layers.Count == 0 ? "" : $", {Layers.Count} layers ({fresh.Count} new, {Format.Bytes(fresh.Sum(l => l.Size))} sent)";
+        return $"AiContainers: {Identity.Name} tags {string.Join(", ", Identity.Tags)} ({where}) by the {Builder} builder ({BuilderReason}), size {Format.Bytes(Size)}{layers}, "
+            + $"build {Format.Seconds(BuildTime)}" + (Pushed ? $", push {Format.Seconds(PushTime)}" : "");
+    }
+}
+
+/// <summary>
+/// The files a publish leaves for people and CI: image.json beside the Dockerfile and GITHUB_OUTPUT lines.
+/// A run that starts removes the previous image.json first, so a failed run never leaves an older result
+/// beside newer files; only a run that landed writes a new one.
+/// </summary>
+public static class PublishOutputs
+{
+    public const string ImageJson = "image.json";
+
+    public static void Invalidate(string outputDirectory)
+    {
+        var path = Path.Combine(outputDirectory, ImageJson);
+        if (File.Exists(path)) File.Delete(path);
+    }
+
+    public static void Write(PublishedImage image, string outputDirectory, string? githubOutput)
+    {
+        AtomicFile.Write(Path.Combine(outputDirectory, ImageJson), image.ToJson() + "\n");
+        if (githubOutput is { Length: > 0 })
+            File.AppendAllText(githubOutput, $"image={image.Reference}\ndigest={image.Digest ?? image.ImageId}\n");
+    }
+}
