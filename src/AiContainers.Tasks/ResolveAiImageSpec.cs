@@ -54,6 +54,6 @@ public sealed class ResolveAiImageSpec : AiTask
         AiImageSpecJson.Write(spec, SpecFile);
         OutputDirectory = spec.Build.OutputDirectory;
         Builder = spec.Build.Builder.ToString();
-        Message(Core.Diagnostics.AiLogLevel.Progress, $"AiContainers: {spec.Identity.Name} on {spec.Base.Reference}" + (spec.Base.PullReference != spec.Base.Reference ? $" (via mirror {spec.Base.PullReference})" : ""));
+        Message(Core.Diagnostics.AiLogLevel.Progress, $"AiContainers: {spec.Identity.Name} on {spec.Base.Reference}" + (spec.Base.Mirrored ? $" (via mirror {spec.Base.PullReference})" : ""));
     }
 }

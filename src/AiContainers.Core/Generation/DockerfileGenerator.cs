@@ -35,7 +35,7 @@ public static class DockerfileGenerator
                 spec.ProjectName,
                 BaseCanonical = spec.Base.CanonicalName,
                 BasePull = spec.Base.PullReference,
-                BaseMirrored = spec.Base.PullReference != spec.Base.Reference,
+                BaseMirrored = spec.Base.Mirrored,
             }),
         };
 

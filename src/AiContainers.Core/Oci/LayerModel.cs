@@ -19,9 +19,10 @@ public sealed record LayerEntry(string Path, LayerEntryKind Kind, string? Source
 }
 
 /// <summary>
-/// How a layer blob is stored. <see cref="Gzip"/> is zlib's default level (6); <see cref="GzipFastest"/> level 1,
-/// about 3x faster for a few percent more bytes (the choice for weights: see the README's measurements);
-/// <see cref="None"/> a plain tar (media type ...diff.tar / ...layer.v1.tar): no CPU, but every byte goes over the wire.
+/// How a layer blob is stored. <see cref="Gzip"/> is zlib's default level, for code layers (small, compressible).
+/// <see cref="None"/> is a plain tar (media type ...diff.tar / ...layer.v1.tar), the choice for weights: measured on
+/// 200 MiB of float16 weights, gzip took 17 s for 8% less, the plain tar 0.8 s (see the README). <see cref="GzipFastest"/>
+/// (level 1) is kept for callers that want it, but on weights it came out 5% larger than the input.
 /// </summary>
 public enum LayerCompression { Gzip, GzipFastest, None }
 

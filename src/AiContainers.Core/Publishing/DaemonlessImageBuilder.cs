@@ -97,7 +97,7 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
         var manifest = ManifestWriter.Manifest(format, configDigest, config.Length, descriptors);
         var manifestDigest = RegistryDigest.Of(manifest);
         var buildTime = watch.Elapsed;
-        _log.Message(AiLogLevel.Progress, $"AiContainers: composed {manifestDigest} on {spec.Base.Reference}: {layers.Count} new layer(s) in {Format.Seconds(buildTime)}");
+        _log.Message(AiLogLevel.Progress, $"AiContainers: composed {manifestDigest} on {spec.Base.Reference}: {layers.Count} layer(s) of its own in {Format.Seconds(buildTime)}");
 
         var published = new List<PublishedLayer>();
         long sent = 0;

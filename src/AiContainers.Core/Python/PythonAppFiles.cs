@@ -45,7 +45,14 @@ public static class PythonAppFiles
         // The generated context may sit inside the project (bin/ by default, but AiImageOutputPath can move it).
         if (outputDirectory is not null && IsInside(Path.GetFullPath(outputDirectory), root) && Relative(root, Path.GetFullPath(outputDirectory)) is var rel && rel != ".")
             rules.Add(rel.TrimEnd('/') + "/");
-        var ignore = new DockerIgnore(rules);
+        DockerIgnore ignore;
+        try { ignore = new DockerIgnore(rules); }
+        catch (PathPatternException e)
+        {
+            // The mapper checked AiAppInclude/AiAppExclude; a bad line here is the project's own .dockerignore.
+            bag.Report(AiErrors.InvalidPathPattern, ".dockerignore", projectIgnore, e.Pattern, e.Reason);
+            return new PythonAppFilePlan(Array.Empty<string>(), builder, bag.Items);
+        }
         var include = python.Include.Count > 0 ? new DockerIgnore(python.Include) : null;
 
         var app = new List<string>();

@@ -57,8 +57,8 @@ public static partial class PythonSpecMapper
         buildPackages.Sort(StringComparer.Ordinal);
 
         var systemSite = AiImageSpecMapper.ParseBool(input, bag, "AiPythonSystemSitePackages", false);
-        var include = Patterns(input, "AiAppInclude");
-        var exclude = Patterns(input, "AiAppExclude");
+        var include = Patterns(input, bag, "AiAppInclude");
+        var exclude = Patterns(input, bag, "AiAppExclude");
 
         if (input.Get("AiCommand") is null) bag.Report(AiErrors.PythonCommandMissing, "AiCommand");
 
@@ -107,10 +107,15 @@ public static partial class PythonSpecMapper
         return normalized;
     }
 
-    private static IReadOnlyList<string> Patterns(ProjectInputs input, string itemType)
-        => input.Items(itemType)
+    /// <summary>The item's patterns in the .dockerignore dialect ('\\' escapes, so it is not turned into '/'); malformed ones are reported.</summary>
+    private static IReadOnlyList<string> Patterns(ProjectInputs input, DiagnosticBag bag, string itemType)
+    {
+        var patterns = input.Items(itemType)
             .SelectMany(i => i.Include.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            .Select(p => p.Replace('\\', '/'))
             .Distinct(StringComparer.Ordinal)
             .ToList();
+        foreach (var pattern in patterns)
+            if (Engine.DockerIgnore.Validate(pattern) is { } reason) bag.Report(AiErrors.InvalidPathPattern, itemType, itemType, pattern, reason);
+        return patterns.Where(p => Engine.DockerIgnore.Validate(p) is null).ToList();
+    }
 }

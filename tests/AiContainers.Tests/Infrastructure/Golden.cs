@@ -31,10 +31,10 @@ internal static class Golden
         foreach (var (path, content) in list)
         {
             try { Assert(caseName, path, content); }
-            catch (AssertFailedException e) { failures.Add(e.Message); }
+            catch (AssertFailedException e) { failures.Add(Unprefixed(e.Message)); }
         }
         try { AssertFolderHoldsExactly(caseName, list.Select(f => f.RelativePath)); }
-        catch (AssertFailedException e) { failures.Add(e.Message); }
+        catch (AssertFailedException e) { failures.Add(Unprefixed(e.Message)); }
         if (failures.Count > 0) Fail(string.Join("\n", failures));
     }
 
@@ -103,7 +103,7 @@ internal static class Golden
     }
 
     /// <summary>Line and both versions of the first line that differs, so the failure says where without a diff tool.</summary>
-    internal static string FirstDifference(string expected, string actual)
+    internal static string FirstDifference(string expected, string actual, string expectedName = "golden", string actualName = "generated")
     {
         var e = expected.Split('\n');
         var a = actual.Split('\n');
@@ -111,10 +111,14 @@ internal static class Golden
         {
             var left = i < e.Length ? e[i] : "<end of file>";
             var right = i < a.Length ? a[i] : "<end of file>";
-            if (left != right) return $"first difference at line {i + 1}: golden \"{left}\", generated \"{right}\"";
+            if (left != right) return $"first difference at line {i + 1}: {expectedName} \"{left}\", {actualName} \"{right}\"";
         }
         return "they differ only in line endings";
     }
+
+    /// <summary>MSTest starts every failure with "Assertion failed."; one combined failure needs it once.</summary>
+    private static string Unprefixed(string message)
+        => message.StartsWith("Assertion failed.", StringComparison.Ordinal) ? message["Assertion failed.".Length..].TrimStart() : message;
 
     private static void Fail(string message) => Microsoft.VisualStudio.TestTools.UnitTesting.Assert.Fail(message);
 }

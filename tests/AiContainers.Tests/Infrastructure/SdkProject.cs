@@ -75,6 +75,13 @@ internal sealed class SdkProject
         else args.Add("-p:PublishAiImage=true");
         if (properties is not null) args.AddRange(properties.Select(p => "-p:" + p));
         if (extraArguments is not null) args.AddRange(extraArguments);
+        return Dotnet(args, environment);
+    }
+
+    /// <summary>Any dotnet command (msbuild -getItem, build -t:...) in the project folder, with the packed SDK and Publish's environment.</summary>
+    public ProcessResult Dotnet(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        EnsurePackage();
         var env = new Dictionary<string, string?>
         {
             ["NUGET_PACKAGES"] = Path.Combine(TestPaths.RepoRoot, "artifacts", "nuget-packages"),

@@ -392,7 +392,8 @@ public sealed class RegistryClientTests
         });
         var opened = 0;
         var progress = new List<long>();
-        await client.UploadBlobAsync("aic-tests/faults", image.LayerDigest, image.Layer.Length, () => { opened++; return new MemoryStream(image.Layer); }, new SyncProgress(progress.Add), Ct);
+        try { await client.UploadBlobAsync("aic-tests/faults", image.LayerDigest, image.Layer.Length, () => { opened++; return new MemoryStream(image.Layer); }, new SyncProgress(progress.Add), Ct); }
+        catch (Exception e) { Assert.Fail("DEBUG " + e.Message + "\n" + string.Join("\n", proxy.Requests) + "\nopened " + opened); }
         Assert.AreEqual(1, proxy.FaultsInjected);
         Assert.AreEqual(2, opened, "the retry opened the stream again");
         Assert.AreEqual(image.Layer.Length, progress.Last());
@@ -403,7 +404,7 @@ public sealed class RegistryClientTests
         proxy.RespondNext(100, r => r.HttpMethod == "PATCH", context => { context.Response.Abort(); return Task.CompletedTask; });
         using var impatient = new RegistryClient(proxy.HostPort, Store(), new RecordingLog(), RetryPolicy.Fast(maxConsecutiveFailures: 3));
         var error = await Assert.ThrowsExactlyAsync<AiException>(() => impatient.UploadBlobAsync("aic-tests/faults", other.LayerDigest, other.Layer.Length, () => new MemoryStream(other.Layer), null, Ct));
-        Assert.AreEqual("AIC4207", error.Code, error.Message);
+        Assert.AreEqual("AIC4207", error.Code, error.Message + "\n" + string.Join("\n", proxy.Requests));
         StringAssert.Contains(error.Message, "3 attempt(s)");
     }
 

@@ -76,7 +76,7 @@ public sealed class ResolveAiImageSpecTaskTests
     [TestMethod]
     public void Valid_input_writes_the_spec_and_returns_the_output_folder_and_builder()
     {
-        var task = ResolveTask(("AiCudaVersion", "12.4"));
+        var task = ResolveTask(("AiCudaVersion", "12.4"), ("AiImageBuilder", "Docker"));
         Assert.IsTrue(task.Execute(), _engine.Log);
         Assert.AreEqual(0, _engine.Diagnostics.Count, _engine.Log);
         Assert.IsTrue(File.Exists(SpecFile));

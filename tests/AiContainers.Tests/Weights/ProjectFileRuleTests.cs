@@ -140,10 +140,10 @@ public sealed class ProjectFileRuleTests
     public void Bad_download_limits_are_coded_errors()
     {
         var bag = new DiagnosticBag();
-        var limits = DownloadLimits.Map(new Core.Spec.ProjectInputs().Set("AiModelMaxDownloadSize", "lots").Set("AiModelStallTimeout", "0"), bag);
+        var limits = DownloadLimits.Map(new AiContainers.Core.Spec.ProjectInputs().Set("AiModelMaxDownloadSize", "lots").Set("AiModelStallTimeout", "0"), bag);
         CollectionAssert.AreEquivalent(new[] { "AIC5105", "AIC5106" }, bag.Items.Select(d => d.Code).ToArray());
         Assert.AreEqual(DownloadLimits.Default, limits);
-        var ok = DownloadLimits.Map(new Core.Spec.ProjectInputs().Set("AiModelMaxDownloadSize", "2GiB").Set("AiModelStallTimeout", "00:05:00"), new DiagnosticBag());
+        var ok = DownloadLimits.Map(new AiContainers.Core.Spec.ProjectInputs().Set("AiModelMaxDownloadSize", "2GiB").Set("AiModelStallTimeout", "00:05:00"), new DiagnosticBag());
         Assert.AreEqual(new DownloadLimits(2L << 30, TimeSpan.FromMinutes(5)), ok);
     }
 }

@@ -226,7 +226,7 @@ public sealed class RegistryClient : IDisposable
         {
             var scope = AuthScope.Mount(repository, from);
             using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post,
-                    Url($"v2/{repository}/blobs/uploads/?mount={Uri.EscapeDataString(digest)}&from={Uri.EscapeDataString(from)}")) { Content = new ByteArrayContent(Array.Empty<byte>()) },
+                    Url($"v2/{repository}/blobs/uploads/?mount={digest}&from={from}")) { Content = new ByteArrayContent(Array.Empty<byte>()) },
                 scope, what, HttpCompletionOption.ResponseContentRead, replayable: true, ct).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.Created)
             {
@@ -399,8 +399,9 @@ public sealed class RegistryClient : IDisposable
         using (response)
         {
             var error = await ReadErrorAsync(response, ct).ConfigureAwait(false);
-            // A token without the needed actions is refused with 401 insufficient_scope (distribution) or DENIED: that is a permission problem, not a login one.
-            if (challenge?.Error == "insufficient_scope" || error.Codes.Contains("DENIED"))
+            // A token without the needed actions is refused with 401 insufficient_scope (distribution) or DENIED: with a
+            // login that is a permission problem; without one (an anonymous token) the fix is to log in.
+            if (credential is not null && (challenge?.Error == "insufficient_scope" || error.Codes.Contains("DENIED")))
                 throw Denied(scope, what, credential, error.Summary.Length > 0 ? error.Summary : "insufficient_scope");
             throw _auth.CredentialError(credential, scope, what);
         }
