@@ -22,11 +22,10 @@ public sealed class BuildAiImage : CancelableAiTask
     /// <summary>Network mode for RUN steps (e.g. host where the engine runs without a bridge).</summary>
     public string? NetworkMode { get; set; }
 
-    /// <summary>FetchAiModels' manifest and the weights context GenerateAiImage laid out, when there are models.</summary>
+    /// <summary>FetchAiModels' manifest, when there are models.</summary>
     public string? ModelManifestFile { get; set; }
-    public string? WeightsContextDirectory { get; set; }
 
-    /// <summary>Where the daemonless builder keeps its layer blobs (obj/…/aicontainer/layers by default).</summary>
+    /// <summary>AiLayerCacheDirectory: where the daemonless builder keeps its layer blobs; empty means $AIC_LAYER_CACHE, $XDG_CACHE_HOME/aicontainers/layers or ~/.cache/aicontainers/layers.</summary>
     public string? LayerCacheDirectory { get; set; }
 
     [Output] public ITaskItem? Image { get; set; }
@@ -36,8 +35,8 @@ public sealed class BuildAiImage : CancelableAiTask
         var spec = AiImageSpecJson.Read(SpecFile);
         PublishOutputs.Invalidate(spec.Build.OutputDirectory);
         var models = ModelManifest.ReadIfPresent(ModelManifestFile);
-        using var builder = ImageBuilders.Create(spec, this, LayerCacheDirectory);
-        var image = builder.BuildAndPushAsync(new ImageBuildInputs(spec, ContextDirectory, models, WeightsContextDirectory, NetworkMode), Cancellation.Token).GetAwaiter().GetResult();
+        using var builder = ImageBuilders.Create(spec, this, string.IsNullOrEmpty(LayerCacheDirectory) ? null : LayerCacheDirectory);
+        var image = builder.BuildAndPushAsync(new ImageBuildInputs(spec, ContextDirectory, models, Path.Combine(ContextDirectory, Core.Generation.BuildContextWriter.WeightsFolder), NetworkMode), Cancellation.Token).GetAwaiter().GetResult();
 
         var item = new TaskItem(image.Reference);
         item.SetMetadata("Registry", image.Identity.Registry ?? "");

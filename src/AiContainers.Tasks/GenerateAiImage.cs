@@ -13,8 +13,6 @@ public sealed class GenerateAiImage : AiTask
     /// <summary>FetchAiModels' manifest; absent when the project declares no models.</summary>
     public string? ModelManifestFile { get; set; }
 
-    /// <summary>Where the weights image context is laid out (outside the app context).</summary>
-    public string? WeightsContextDirectory { get; set; }
 
     [Output] public string DockerfilePath { get; set; } = "";
     [Output] public string OutputDirectory { get; set; } = "";
@@ -23,7 +21,7 @@ public sealed class GenerateAiImage : AiTask
     {
         var spec = AiImageSpecJson.Read(SpecFile);
         var models = Core.Weights.ModelManifest.ReadIfPresent(ModelManifestFile);
-        var generated = BuildContextWriter.Write(spec, models, WeightsContextDirectory);
+        var generated = BuildContextWriter.Write(spec, models);
         foreach (var diagnostic in generated.Diagnostics) Report(diagnostic);
         DockerfilePath = generated.DockerfilePath;
         OutputDirectory = generated.OutputDirectory;

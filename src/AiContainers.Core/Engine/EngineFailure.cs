@@ -24,7 +24,7 @@ public static class EngineFailure
         var uri = Uri.TryCreate(endpoint, UriKind.Absolute, out var parsed) ? parsed : null;
         var socketPath = uri?.Scheme == "unix" ? uri.LocalPath : null;
 
-        if (socketPath is not null && !File.Exists(socketPath) && !Directory.Exists(socketPath))
+        if (socketPath is not null && !Path.Exists(socketPath))
             return new AiException(AiErrors.EngineSocketMissing, "AiImageBuilder", socketPath, endpointSource, hint);
 
         var socket = Find<SocketException>(exception);
@@ -38,7 +38,8 @@ public static class EngineFailure
             var body = api.ResponseBody?.Trim() is { Length: > 0 } b ? b : api.Message;
             return new AiException(AiErrors.EngineNotDocker, "AiImageBuilder", endpoint, endpointSource, $"HTTP {(int)api.StatusCode} {api.StatusCode} to /_ping: {Shorten(body)}", hint);
         }
-        if (Find<HttpRequestException>(exception) is { HttpRequestError: HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded } http)
+        // Connected (no socket error) yet no HTTP answer the client could read: something else listens there.
+        if (socket is null && Find<HttpRequestException>(exception) is { } http)
             return new AiException(AiErrors.EngineNotDocker, "AiImageBuilder", endpoint, endpointSource, Innermost(http).Message, hint);
         if (socket is null && (Find<FormatException>(exception) is not null || Find<InvalidDataException>(exception) is not null))
             return new AiException(AiErrors.EngineNotDocker, "AiImageBuilder", endpoint, endpointSource, Innermost(exception).Message, hint);

@@ -24,13 +24,15 @@ public static class BuildContextWriter
     /// needs no entry here.
     /// </summary>
     public static IReadOnlyList<string> NotInContext(AiImageSpec spec)
-        => new[] { Publishing.PublishOutputs.ImageJson, "*.tmp-*" }
+        => new[] { Publishing.PublishOutputs.ImageJson, "*.tmp-*", WeightsFolder + "/", DockerBuildScript.FileName }
             .Concat(Deploy.DeployFilesGenerator.Generate(spec, spec.Deploy).Select(f => f.RelativePath.Split('/')[0] + (f.RelativePath.Contains('/') ? "/" : "")))
             .Distinct(StringComparer.Ordinal).ToList();
 
     /// <param name="models">The fetch result when the project declares AiModel items.</param>
-    /// <param name="weightsContextDirectory">Where the weights image context goes: outside the app context, so it is never sent with the app.</param>
-    public static GeneratedImage Write(AiImageSpec spec, ModelFetchResult? models = null, string? weightsContextDirectory = null)
+    /// <summary>The weights image's context, beside the Dockerfile and excluded from the app context.</summary>
+    public const string WeightsFolder = "weights";
+
+    public static GeneratedImage Write(AiImageSpec spec, ModelFetchResult? models = null)
     {
         var output = Path.GetFullPath(spec.Build.OutputDirectory);
         var diagnostics = new List<AiDiagnostic>();
@@ -144,16 +146,25 @@ public static class BuildContextWriter
             written.Add(target);
         }
 
+        var buildScript = Path.Combine(output, DockerBuildScript.FileName);
         if (weights is not null && models is not null)
         {
-            var weightsDirectory = Path.GetFullPath(weightsContextDirectory ?? throw new ArgumentNullException(nameof(weightsContextDirectory)));
-            if (IsInside(weightsDirectory, output)) throw new ArgumentException("The weights context must lie outside the app context.", nameof(weightsContextDirectory));
+            // Beside the Dockerfile but out of the app context (.dockerignore): the output folder alone builds the
+            // same image with any builder, and the app build never sends the weights.
+            var weightsDirectory = Path.Combine(output, WeightsFolder);
             Directory.CreateDirectory(weightsDirectory);
             WriteIfChanged(Path.Combine(weightsDirectory, "Dockerfile"), weights.Dockerfile());
             // Hard links from the host cache: no copy of the weights, whatever their size.
             ModelLayout.Write(models.Models, Path.Combine(weightsDirectory, WeightsImagePlan.RootFolder));
             written.Add(weightsDirectory + Path.DirectorySeparatorChar);
         }
+        else if (Directory.Exists(Path.Combine(output, WeightsFolder)))
+        {
+            Directory.Delete(Path.Combine(output, WeightsFolder), recursive: true);
+        }
+        WriteIfChanged(buildScript, DockerBuildScript.Generate(spec, weights));
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(buildScript, (UnixFileMode)0b111_101_101);
+        written.Add(buildScript);
 
         return new GeneratedImage(output, dockerfilePath, written, diagnostics);
     }

@@ -15,8 +15,11 @@ public sealed record WeightsImagePlan(
     IReadOnlyList<NameValue> Environment,
     IReadOnlyList<NameValue> Labels)
 {
-    /// <summary>One local repository for every project: the same models give the same tag, whoever declares them.</summary>
-    public const string Repository = "aicontainers/weights";
+    /// <summary>
+    /// One local repository for every project: the same models give the same tag, whoever declares them. Under
+    /// <c>localhost/</c> so no builder can ever resolve it to a public registry (a mirror could serve fake weights).
+    /// </summary>
+    public const string Repository = "localhost/aicontainers/weights";
 
     /// <summary>The weights image context: its Dockerfile, and the models under <see cref="RootFolder"/>.</summary>
     public const string RootFolder = "rootfs";

@@ -60,8 +60,10 @@ public sealed class EngineErrorTests
     {
         // What a crashed dockerd leaves behind: the socket file, with no process behind it.
         var path = Path.Combine(Path.GetTempPath(), "aic-stale-" + Guid.NewGuid().ToString("N")[..8] + ".sock");
-        using (var stale = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
-            stale.Bind(new UnixDomainSocketEndPoint(path));
+        // Bound by another process: .NET's own Socket deletes the file when disposed; Python leaves it.
+        var bind = ProcessRunner.Run("python3", new[] { "-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", path });
+        Assert.AreEqual(0, bind.ExitCode, bind.Output);
+        Assert.IsTrue(Path.Exists(path), "the stale socket file exists");
         try
         {
             Assert.AreEqual("AIC3100", PingFails("unix://" + path).Code);
@@ -136,11 +138,15 @@ public sealed class EngineErrorTests
     [TestMethod]
     public void Permission_denied_on_the_socket_says_so()
     {
-        // Tests run as root, which no socket mode refuses, so the client's exception is built here.
+        // Tests run as root, which no socket mode refuses, so the client's exception (as it throws it for
+        // EACCES) is built here, for a socket file that exists.
+        var path = Path.Combine(Path.GetTempPath(), "aic-denied-" + Guid.NewGuid().ToString("N")[..8] + ".sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
         var error = EngineFailure.Classify(new HttpRequestException("Connection failed.", new SocketException((int)SocketError.AccessDenied)),
-            "unix:///var/run/docker.sock", "DOCKER_HOST", TimeSpan.FromSeconds(5));
-        Assert.AreEqual("AIC3102", error.Code);
-        StringAssert.Contains(error.Message, "Permission denied opening the Docker engine socket /var/run/docker.sock (from DOCKER_HOST)");
+            "unix://" + path, "DOCKER_HOST", TimeSpan.FromSeconds(5));
+        Assert.AreEqual("AIC3102", error.Code, error.Message);
+        StringAssert.Contains(error.Message, $"Permission denied opening the Docker engine socket {path} (from DOCKER_HOST)");
     }
 
     [TestMethod]

@@ -22,7 +22,7 @@ public sealed class WeightsEndToEndTests
 {
     private const string Canary = "hf_CANARY_e2e_4f9b2c7d1a8e6035";
 
-    private static readonly Regex WeightsStage = new(@"^FROM (aicontainers/weights:[0-9a-f]{32}) AS weights$", RegexOptions.Multiline);
+    private static readonly Regex WeightsStage = new(@"^FROM (localhost/aicontainers/weights:[0-9a-f]{32}) AS weights$", RegexOptions.Multiline);
 
     private FakeHuggingFaceServer _hub = null!;
     private readonly List<string> _images = new();
@@ -162,7 +162,7 @@ public sealed class WeightsEndToEndTests
         var digest = Label(config, "ai.containers.weights.digest");
         StringAssert.StartsWith(digest, "sha256:");
         Assert.AreEqual(digest, Label(weightsConfig, "ai.containers.weights.digest"));
-        Assert.AreEqual("aicontainers/weights:" + digest["sha256:".Length..][..32], weights, "the weights image is named by its content digest");
+        Assert.AreEqual("localhost/aicontainers/weights:" + digest["sha256:".Length..][..32], weights, "the weights image is named by its content digest");
 
         // Labels: the source pinned to the commit the branch resolved to, that commit, each model's content digest.
         Assert.AreEqual("hf://org/tiny-bert@" + repo.CommitSha, Label(config, "ai.containers.model.bert.source"));

@@ -155,9 +155,13 @@ public sealed class ImageArchiveTests
 
         var load = ProcessRunner.Run("podman", new[] { "load", "-i", archive }, timeout: TimeSpan.FromMinutes(3));
         Assert.AreEqual(0, load.ExitCode, load.ToString());
-        var run = ProcessRunner.Run("podman", new[] { "run", "--rm", "--network", "host", tag, "stat", "-c", "%u %g %a", "/app/hello.txt" }, timeout: TimeSpan.FromMinutes(3));
+        // Explicit nofile/nproc limits: podman's defaults (and --ulimit host) exceed what this sandbox lets runc set;
+        // --no-healthcheck: podman would register the healthcheck as a systemd timer, and there is no systemd here.
+        var run = ProcessRunner.Run("podman", new[] { "run", "--rm", "--network", "host", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "--no-healthcheck", tag, "stat", "-c", "%u %g %a", "/app/hello.txt" }, timeout: TimeSpan.FromMinutes(3));
         Assert.AreEqual(0, run.ExitCode, run.ToString());
         Assert.AreEqual("1654 1654 640", run.StandardOutput.Trim(), run.ToString());
+        var health = ProcessRunner.Run("podman", new[] { "image", "inspect", "--format", "{{json .HealthCheck}}", tag });
+        StringAssert.Contains(health.StandardOutput, "\"Test\":[\"CMD\",\"true\"]", "podman reads the Docker-format Healthcheck: " + health);
     }
 
     [TestMethod]

@@ -94,12 +94,12 @@ public sealed class PythonGoldenTests
     public void Python_images_find_hf_models_offline()
     {
         // What WeightsImagePlan.For gives for an hf:// model in the hf-cache layout (see the weights tests).
-        var weights = new AiContainers.Core.Weights.WeightsImagePlan("aicontainers/weights:0123456789abcdef0123456789abcdef", "sha256:" + new string('0', 64),
+        var weights = new AiContainers.Core.Weights.WeightsImagePlan("localhost/aicontainers/weights:0123456789abcdef0123456789abcdef", "sha256:" + new string('0', 64),
             new[] { "/models/hf" },
             new[] { new NameValue("AI_MODEL_BERT_PATH", "/models/hf/hub/models--google-bert--bert-base-uncased/snapshots/86b5"), new NameValue("HF_HOME", "/models/hf"), new NameValue("HF_HUB_OFFLINE", "1") },
             Array.Empty<NameValue>());
         var text = DockerfileGenerator.Generate(Inputs.Spec(PythonInputs.ClassicTraining()), weights).Text;
-        StringAssert.Contains(text, "FROM aicontainers/weights:0123456789abcdef0123456789abcdef AS weights");
+        StringAssert.Contains(text, "FROM localhost/aicontainers/weights:0123456789abcdef0123456789abcdef AS weights");
         StringAssert.Contains(text, "COPY --from=weights /models/hf /models/hf");
         StringAssert.Contains(text, "HF_HOME=\"/models/hf\"");
         StringAssert.Contains(text, "HF_HUB_OFFLINE=\"1\"");
