@@ -33,7 +33,8 @@ chmod 755 "$AIC_STATE"
 # command-or-file -> Debian package. Checked with dpkg so a half-present tool is noticed.
 ensure_packages() {
   local want=(docker.io docker-registry skopeo debootstrap docker-compose apache2-utils
-              busybox-static python3-onnx python3-numpy curl ca-certificates jq openssl)
+              busybox-static python3-onnx python3-numpy curl ca-certificates jq openssl
+              podman)
   command -v node >/dev/null 2>&1 || want+=(nodejs npm)
   local missing=() p
   for p in "${want[@]}"; do

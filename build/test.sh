@@ -25,4 +25,10 @@ export AIC_TEST_MIRROR="docker.io=$AIC_MIRROR;mcr.microsoft.com=$AIC_MIRROR/mcr.
 # Engine-backed tests fail instead of skipping when the engine is missing.
 export AIC_REQUIRE_ENGINE=1
 
-dotnet test "$root/tests/AiContainers.Tests/AiContainers.Tests.csproj" -c Release -nologo "$@"
+# Progress: VSTest's console logger at normal verbosity prints each test as it finishes ("Passed name
+# [time]"); at the default (minimal) a whole run prints nothing between "A total of 1 test files matched"
+# and the summary. Normal verbosity ends with "Total tests: N / Passed: N / Failed: N" (.ci/run reads it).
+# A --logger of the caller's own replaces this one.
+logger=(--logger "console;verbosity=normal")
+for arg in "$@"; do case "$arg" in --logger|--logger:*|-l) logger=() ;; esac; done
+dotnet test "$root/tests/AiContainers.Tests/AiContainers.Tests.csproj" -c Release -nologo "${logger[@]}" "$@"

@@ -56,8 +56,29 @@ public abstract class AiTask : Microsoft.Build.Utilities.Task, IAiLog
     }
 }
 
-/// <summary>MSBuild calls Cancel on Ctrl+C; the tasks that talk to engines and registries honour it.</summary>
+/// <summary>
+/// MSBuild calls Cancel on Ctrl+C; the tasks that talk to engines and registries honour it. SIGTERM (what CI
+/// systems send on a timeout) is taken over while the task runs: the dotnet CLI would otherwise end the
+/// process with exit code 0 and no error line, so a CI timeout looked like success. Here it cancels the
+/// work, the task logs AIC6006 and the build fails.
+/// </summary>
 public abstract class CancelableAiTask : AiTask, ICancelableTask
 {
     public void Cancel() => Cancellation.Cancel();
+
+    protected sealed override void ExecuteCore()
+    {
+        using var sigterm = OperatingSystem.IsWindows() ? null : System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                // The CLI may still end the process before the task returns: say it where CI looks, at once.
+                Console.Error.WriteLine("error " + AiErrors.PublishCancelled.Create(null, "SIGTERM").Message);
+                Console.Error.Flush();
+                Cancellation.Cancel();
+            });
+        ExecuteCancelable();
+    }
+
+    protected abstract void ExecuteCancelable();
 }

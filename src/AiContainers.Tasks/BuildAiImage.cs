@@ -30,7 +30,7 @@ public sealed class BuildAiImage : CancelableAiTask
 
     [Output] public ITaskItem? Image { get; set; }
 
-    protected override void ExecuteCore()
+    protected override void ExecuteCancelable()
     {
         var spec = AiImageSpecJson.Read(SpecFile);
         PublishOutputs.Invalidate(spec.Build.OutputDirectory);
@@ -63,7 +63,7 @@ public sealed class CheckAiImageDestination : CancelableAiTask
 {
     [Required] public string SpecFile { get; set; } = "";
 
-    protected override void ExecuteCore()
+    protected override void ExecuteCancelable()
     {
         var spec = AiImageSpecJson.Read(SpecFile);
         if (spec.Build.Builder == AiImageBuilderKind.None) return;

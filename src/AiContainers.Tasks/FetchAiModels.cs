@@ -22,7 +22,7 @@ public sealed class FetchAiModels : CancelableAiTask
 
     [Required] public string ManifestFile { get; set; } = "";
 
-    protected override void ExecuteCore()
+    protected override void ExecuteCancelable()
     {
         var spec = AiImageSpecJson.Read(SpecFile);
         var specs = spec.Models;

@@ -146,7 +146,7 @@ public sealed partial class DockerEngine : IContainerEngine
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && EngineFailure.IsConnectionFailure(e))
         {
-            throw new AiException(AiErrors.EngineConnectionLost, null, Endpoint, "the build", EngineFailure.Innermost(e).Message);
+            throw new AiException(AiErrors.EngineConnectionLost, null, Endpoint, "the build", EngineFailure.Reason(e));
         }
         await writer.ConfigureAwait(false);
         log.Message(AiLogLevel.Detail, $"AiContainers: engine build took {watch.ElapsedMilliseconds} ms (context {contextBytes} bytes; first engine message after {progress.FirstMessageMs} ms)");

@@ -38,16 +38,17 @@ public static class EngineFailure
             var body = api.ResponseBody?.Trim() is { Length: > 0 } b ? b : api.Message;
             return new AiException(AiErrors.EngineNotDocker, "AiImageBuilder", endpoint, endpointSource, $"HTTP {(int)api.StatusCode} {api.StatusCode} to /_ping: {Shorten(body)}", hint);
         }
+        // The ping's own deadline: the client wraps the cancellation in an HttpRequestException.
+        if (socket is null && (Find<OperationCanceledException>(exception) is not null || Find<TimeoutException>(exception) is not null))
+            return new AiException(AiErrors.EngineTimeout, "AiImageBuilder", endpoint, endpointSource, timeout.TotalSeconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture), hint);
         // Connected (no socket error) yet no HTTP answer the client could read: something else listens there.
         if (socket is null && Find<HttpRequestException>(exception) is { } http)
-            return new AiException(AiErrors.EngineNotDocker, "AiImageBuilder", endpoint, endpointSource, Innermost(http).Message, hint);
+            return new AiException(AiErrors.EngineNotDocker, "AiImageBuilder", endpoint, endpointSource, Reason(http), hint);
         if (socket is null && (Find<FormatException>(exception) is not null || Find<InvalidDataException>(exception) is not null))
-            return new AiException(AiErrors.EngineNotDocker, "AiImageBuilder", endpoint, endpointSource, Innermost(exception).Message, hint);
-        if (exception is OperationCanceledException or TimeoutException || Find<TimeoutException>(exception) is not null)
-            return new AiException(AiErrors.EngineTimeout, "AiImageBuilder", endpoint, endpointSource, timeout.TotalSeconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture), hint);
+            return new AiException(AiErrors.EngineNotDocker, "AiImageBuilder", endpoint, endpointSource, Reason(exception), hint);
         if (Find<IOException>(exception) is { } io && socket is null)
-            return new AiException(AiErrors.EngineNotDocker, "AiImageBuilder", endpoint, endpointSource, "the connection closed without an HTTP answer (" + Innermost(io).Message + ")", hint);
-        return new AiException(AiErrors.EngineUnreachable, "AiImageBuilder", endpoint, Innermost(exception).Message + hint);
+            return new AiException(AiErrors.EngineNotDocker, "AiImageBuilder", endpoint, endpointSource, "the connection closed without an HTTP answer (" + Reason(io) + ")", hint);
+        return new AiException(AiErrors.EngineUnreachable, "AiImageBuilder", endpoint, Reason(exception) + hint);
     }
 
     /// <summary>Exceptions that mean the connection to the engine broke, not that the engine said no.</summary>
@@ -70,6 +71,9 @@ public static class EngineFailure
         }
         return null;
     }
+
+    /// <summary>The innermost message without its final period: the message format adds its own.</summary>
+    public static string Reason(Exception e) => Innermost(e).Message.Trim().TrimEnd('.');
 
     private static string Shorten(string text) => text.Length <= 200 ? text.ReplaceLineEndings(" ") : text[..200].ReplaceLineEndings(" ") + "…";
 }

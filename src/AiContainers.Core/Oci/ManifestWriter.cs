@@ -42,6 +42,9 @@ public static class ManifestWriter
         return CanonicalJson.Serialize(node);
     }
 
+    public static byte[] Index(ImageFormat format, IReadOnlyList<(string Digest, long Size, string MediaType, string Os, string Architecture, string? Variant)> manifests)
+        => Index(format, manifests.Select(m => new PlatformManifest(m.Digest, m.Size, m.MediaType, m.Os, m.Architecture, m.Variant)).ToList());
+
     internal static JsonObject PlatformDescriptor(PlatformManifest m)
     {
         var platform = new JsonObject { ["architecture"] = m.Architecture, ["os"] = m.Os };

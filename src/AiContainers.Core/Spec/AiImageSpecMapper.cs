@@ -29,15 +29,16 @@ public static partial class AiImageSpecMapper
 
     private static readonly string[] KnownCapabilities = { "compute", "utility", "graphics", "video", "display", "compat32", "all" };
 
-    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*$")] private static partial Regex EnvNameRegex();
-    [GeneratedRegex(@"^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$")] private static partial Regex LabelKeyRegex();
-    [GeneratedRegex(@"^\d+(\.\d+)?\s*([bkmgt]i?b?)?$", RegexOptions.IgnoreCase)] private static partial Regex SizeRegex();
-    [GeneratedRegex(@"^\d+(ms|s|m|h)$")] private static partial Regex DurationRegex();
-    [GeneratedRegex(@"^(\d+|GPU-[0-9a-fA-F-]{8,}|MIG-[0-9a-zA-Z/-]+)$")] private static partial Regex GpuDeviceRegex();
-    [GeneratedRegex(@"^[a-z0-9][a-z0-9.+-]*(=[A-Za-z0-9.+~:_-]+)?$")] private static partial Regex AptPackageRegex();
-    [GeneratedRegex(@"^[a-z_][a-z0-9_-]*$|^\d+$|^\d+:\d+$|^[a-z_][a-z0-9_-]*:[a-z_][a-z0-9_-]*$")] private static partial Regex UserRegex();
-    [GeneratedRegex(@"^\d+(\.\d+)*$")] private static partial Regex DriverRegex();
-    [GeneratedRegex(@"^ubuntu(\d+\.\d+)$")] private static partial Regex UbuntuRegex();
+    // \z, not $: a .NET '$' also matches before a final line feed, which would let "libgomp1\n" through.
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*\z")] private static partial Regex EnvNameRegex();
+    [GeneratedRegex(@"^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?\z")] private static partial Regex LabelKeyRegex();
+    [GeneratedRegex(@"^\d+(\.\d+)?\s*([bkmgt]i?b?)?\z", RegexOptions.IgnoreCase)] private static partial Regex SizeRegex();
+    [GeneratedRegex(@"^\d+(ms|s|m|h)\z")] private static partial Regex DurationRegex();
+    [GeneratedRegex(@"^(\d+|GPU-[0-9a-fA-F-]{8,}|MIG-[0-9a-zA-Z/-]+)\z")] private static partial Regex GpuDeviceRegex();
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9.+-]*(=[A-Za-z0-9.+~:_-]+)?\z")] private static partial Regex AptPackageRegex();
+    [GeneratedRegex(@"^[a-z_][a-z0-9_-]*\z|^\d+\z|^\d+:\d+\z|^[a-z_][a-z0-9_-]*:[a-z_][a-z0-9_-]*\z")] private static partial Regex UserRegex();
+    [GeneratedRegex(@"^\d+(\.\d+)*\z")] private static partial Regex DriverRegex();
+    [GeneratedRegex(@"^ubuntu(\d+\.\d+)\z")] private static partial Regex UbuntuRegex();
 
     public static MapResult Map(ProjectInputs input, CudaImageCatalog? catalog = null)
     {
@@ -458,7 +459,7 @@ public static partial class AiImageSpecMapper
         var packages = new List<string>();
         foreach (var item in input.Items("AiSystemPackages"))
         {
-            foreach (var name in item.Include.Split(new[] { ';', ' ' }, StringSplitOptions.RemoveEmptyEntries))
+            foreach (var name in item.Include.Split(new[] { ';', ' ' }, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 if (!AptPackageRegex().IsMatch(name)) { bag.Report(AiErrors.InvalidSystemPackage, "AiSystemPackages", name); continue; }
                 if (!packages.Contains(name)) packages.Add(name);
@@ -553,9 +554,9 @@ public static partial class AiImageSpecMapper
         return number * scale <= long.MaxValue;
     }
 
-    [GeneratedRegex(@"^\d*<<-?\s*[^<]*$")] private static partial Regex HeredocRegex();
+    [GeneratedRegex(@"^\d*<<-?\s*[^<]*\z")] private static partial Regex HeredocRegex();
     // What WORKDIR, COPY destinations and the entrypoint path take as is: no quoting, no expansion, no whitespace.
-    [GeneratedRegex(@"^/[A-Za-z0-9._/@+=,-]*$")] private static partial Regex ContainerPathRegex();
+    [GeneratedRegex(@"^/[A-Za-z0-9._/@+=,-]*\z")] private static partial Regex ContainerPathRegex();
 
     /// <summary>
     /// A path inside the image that the Dockerfile writes bare (WORKDIR, COPY destination, the entrypoint):

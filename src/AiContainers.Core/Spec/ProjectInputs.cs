@@ -21,6 +21,8 @@ public sealed class ProjectInputs
 {
     private readonly Dictionary<string, string> _properties = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, List<InputItem>> _items = new(StringComparer.OrdinalIgnoreCase);
+    // What the mapper reads: the items with their control characters removed (see Readable).
+    private readonly Dictionary<string, List<InputItem>> _readableItems = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _environment = new(StringComparer.Ordinal);
 
     /// <summary>Sets a property; null removes it.</summary>
@@ -35,6 +37,8 @@ public sealed class ProjectInputs
     {
         if (!_items.TryGetValue(itemType, out var list)) _items[itemType] = list = new List<InputItem>();
         list.Add(item);
+        if (!_readableItems.TryGetValue(itemType, out var readable)) _readableItems[itemType] = readable = new List<InputItem>();
+        readable.Add(new InputItem(Readable(item.Include), item.Metadata.ToDictionary(m => m.Key, m => Readable(m.Value), StringComparer.OrdinalIgnoreCase)));
         return this;
     }
 
@@ -47,15 +51,31 @@ public sealed class ProjectInputs
         return this;
     }
 
-    /// <summary>The property's trimmed value, or null when unset or blank.</summary>
+    /// <summary>The property's trimmed value, or null when unset or blank; never with a control character (see <see cref="Readable"/>).</summary>
     public string? Get(string name)
     {
         if (!_properties.TryGetValue(name, out var v) || string.IsNullOrWhiteSpace(v)) return null;
-        return FoldedProperties.Contains(name) ? string.Join(' ', v.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)) : v.Trim();
+        if (MultiLineProperties.Contains(name)) return v.Trim();
+        return NullIfBlank(Readable(FoldedProperties.Contains(name) ? Fold(v) : v.Trim()));
     }
 
+    /// <summary>The items of a type, their Include and metadata without control characters (see <see cref="Readable"/>).</summary>
     public IReadOnlyList<InputItem> Items(string itemType)
-        => _items.TryGetValue(itemType, out var list) ? list : (IReadOnlyList<InputItem>)Array.Empty<InputItem>();
+        => _readableItems.TryGetValue(itemType, out var list) ? list : (IReadOnlyList<InputItem>)Array.Empty<InputItem>();
+
+    /// <summary>
+    /// A value without its control characters. Values that had some are refused (<see cref="ControlCharacterProblems"/>),
+    /// so no spec comes out of them; the mapper still reads the rest of the value, so that path APIs do not throw on a
+    /// NUL, a validation regex's '$' cannot match before a trailing line feed, no other message echoes a line break,
+    /// and the checks that read the value (a ContainerPort for the health check) see what the user meant.
+    /// </summary>
+    private static string Readable(string value)
+        => FindControlCharacter(value) is null ? value : new string(value.Where(c => !IsLineBreaking(c)).ToArray());
+
+    /// <summary>Whitespace runs (line breaks and tabs included) as one space; other control characters stay, to be refused.</summary>
+    private static string Fold(string value) => string.Join(' ', value.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+
+    private static string? NullIfBlank(string value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     public string? Environment(string name)
         => _environment.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
@@ -107,7 +127,7 @@ public sealed class ProjectInputs
         {
             if (MultiLineProperties.Contains(name)) continue;
             // A folded property is checked after folding: what is left (NUL, ESC…) is no whitespace.
-            var value = FoldedProperties.Contains(name) ? Get(name) ?? "" : raw.Trim();
+            var value = FoldedProperties.Contains(name) ? Fold(raw) : raw.Trim();
             if (FindControlCharacter(value) is { } bad)
                 yield return AiErrors.ControlCharacterInProperty.Create(name, name, Visible(value), Describe(bad));
         }

@@ -167,7 +167,7 @@ public sealed class CudaRequirementInferenceTests
         var result = Infer(cuda: "11.8", packages: "Microsoft.ML.OnnxRuntime.Gpu 1.20.1");
         var error = Single(result, "AIC1201");
         Assert.AreEqual("AiCudaVersion", error.Property);
-        Assert.AreEqual("AIC1201: AiCudaVersion '11.8' does not match Microsoft.ML.OnnxRuntime.Gpu 1.20.1 (CUDA 12.x, cuDNN 9). Set AiCudaVersion to 12.x (e.g. 12.8), or use Microsoft.ML.OnnxRuntime.Gpu 1.7 to 1.18", error.Message);
+        Assert.AreEqual("AIC1201: AiCudaVersion '11.8' does not match Microsoft.ML.OnnxRuntime.Gpu 1.20.1 (CUDA 12.x, cuDNN 9). Set AiCudaVersion to 12.x (e.g. 12.8), or use Microsoft.ML.OnnxRuntime.Gpu 1.7 to 1.18.", error.Message);
     }
 
     [TestMethod]

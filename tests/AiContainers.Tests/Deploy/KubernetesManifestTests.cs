@@ -181,7 +181,7 @@ public sealed class KubernetesManifestTests
     public static readonly string[] YamlHostileValues =
     {
         "a: b", "# not a comment", "- a list?", "-leading-dash", "it's \"quoted\"", "'single'", "\"double\"", "日本語 ✓ émoji 😀",
-        "yes", "No", "on", "true", "null", "~", "0755", "0x1F", "1e3", "8080:8080", "12:30:00", " leading and trailing ", "",
+        "yes", "No", "on", "true", "null", "~", "0755", "0x1F", "1e3", "8080:8080", "12:30:00", "inner  spaces", "",
         "@at", "`tick", "*star", "&anchor", "!tag", "%percent", "|pipe", ">fold", "{brace}", "[bracket]", "a, b", "back\\slash", "$HOME $(VAR)",
         "---", "...", "key: value # comment",
     };
@@ -191,7 +191,8 @@ public sealed class KubernetesManifestTests
     {
         var input = DeployCases.All["devices-limits"]();
         for (var i = 0; i < YamlHostileValues.Length; i++) input.Add("ContainerEnvironmentVariable", $"V{i}", ("Value", YamlHostileValues[i]));
-        input.Add("AiVolume", "/srv/a: b #c", ("ContainerPath", "/mnt/- x: 'y' \"z\" ü"));
+        // Volume paths cannot hold ':' (docker's separator), but everything else YAML cares about.
+        input.Add("AiVolume", "/srv/a #c - 'd'", ("ContainerPath", "/mnt/- x 'y' \"z\" ü"));
         var (spec, deploy, _) = DeployCases.Map(input);
         var yaml = KubernetesGenerator.Deployment(spec, deploy);
         var pod = KubernetesYaml.Deserialize<V1Deployment>(yaml, strict: true).Spec.Template.Spec;
@@ -199,8 +200,8 @@ public sealed class KubernetesManifestTests
         for (var i = 0; i < YamlHostileValues.Length; i++)
             Assert.AreEqual(DeployValues.KubernetesLiteral(YamlHostileValues[i]), env[$"V{i}"], $"value {i}: {YamlHostileValues[i]}\n{yaml}");
         var mount = pod.Containers.Single().VolumeMounts.Single(m => m.MountPath.StartsWith("/mnt/", StringComparison.Ordinal));
-        Assert.AreEqual("/mnt/- x: 'y' \"z\" ü", mount.MountPath);
-        Assert.AreEqual("/srv/a: b #c", pod.Volumes.Single(v => v.Name == mount.Name).HostPath.Path);
+        Assert.AreEqual("/mnt/- x 'y' \"z\" ü", mount.MountPath);
+        Assert.AreEqual("/srv/a #c - 'd'", pod.Volumes.Single(v => v.Name == mount.Name).HostPath.Path);
     }
 
     [TestMethod]

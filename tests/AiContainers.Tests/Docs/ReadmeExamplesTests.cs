@@ -17,7 +17,7 @@ namespace AiContainers.Tests.Docs;
 [TestClass]
 public sealed partial class ReadmeExamplesTests
 {
-    private sealed record Example(string Location, string Xml, int Line);
+    private sealed record Example(string Location, string Xml);
 
     [GeneratedRegex(@"^```xml[ \t]*\r?\n(?<xml>.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]
     private static partial Regex XmlBlock();
@@ -34,7 +34,7 @@ public sealed partial class ReadmeExamplesTests
             foreach (Match block in XmlBlock().Matches(text))
             {
                 var line = text.Take(block.Index).Count(c => c == '\n') + 1;
-                examples.Add(new Example($"{Path.GetRelativePath(TestPaths.RepoRoot, file)}:{line}", block.Groups["xml"].Value, line));
+                examples.Add(new Example($"{Path.GetRelativePath(TestPaths.RepoRoot, file)}:{line}", block.Groups["xml"].Value));
             }
         }
         return examples;
@@ -55,8 +55,30 @@ public sealed partial class ReadmeExamplesTests
     [TestMethod]
     [DynamicData(nameof(Locations))]
     public void Xml_example_evaluates_in_msbuild_and_keeps_what_it_sets(string location)
+        => Check(location, All().Single(e => e.Location == location).Xml);
+
+    /// <summary>The check itself catches what it is for: MSB4066 for Target= on an item, and Exclude swallowed as the item-exclude attribute.</summary>
+    [TestMethod]
+    public void The_check_fails_on_reserved_metadata_names()
     {
-        var example = All().Single(e => e.Location == location);
+        var target = Assert.ThrowsExactly<AssertFailedException>(() => Check("reserved-target", $"""
+            <ItemGroup>
+              <AiModel Include="resnet" Source="https://models.example.com/resnet50.onnx"
+                       Sha256="{new string('a', 64)}" Target="/models/resnet/model.onnx" />
+            </ItemGroup>
+            """));
+        StringAssert.Contains(target.Message, "MSB4066");
+        var exclude = Assert.ThrowsExactly<AssertFailedException>(() => Check("reserved-exclude", """
+            <ItemGroup>
+              <AiModel Include="local" Source="models/classifier/" Exclude="*.bin" />
+            </ItemGroup>
+            """));
+        StringAssert.Contains(exclude.Message, "AiModel 'local' metadata Exclude is missing");
+    }
+
+    private static void Check(string location, string xml)
+    {
+        var example = new Example(location, xml);
         XElement root;
         try
         {

@@ -154,8 +154,8 @@ public sealed class EngineEndToEndTests
         var project = SmallApp("NoEngine");
         var socket = Path.Combine(Path.GetTempPath(), "aic-no-engine-" + Guid.NewGuid().ToString("N")[..6] + ".sock");
         var result = project.Publish(Common(), new Dictionary<string, string?> { ["DOCKER_HOST"] = "unix://" + socket });
-        var failure = Diagnostics.AssertSingleError(result, "AIC3001", "AiImageBuilder");
-        StringAssert.StartsWith(failure.Text, "No Docker engine answers at unix://" + socket);
+        var failure = Diagnostics.AssertSingleError(result, "AIC3101", "AiImageBuilder");
+        StringAssert.StartsWith(failure.Text, $"The Docker engine socket {socket} (from DOCKER_HOST) does not exist");
         StringAssert.Contains(failure.Text, "set AiImageBuilder to None");
     }
 
@@ -170,7 +170,7 @@ public sealed class EngineEndToEndTests
         var emptyConfig = TestPaths.NewTempDirectory("docker-config-empty");
 
         var anonymous = project.Publish(Common("ContainerRegistry=" + registry, "ContainerImageTag=" + tag), new Dictionary<string, string?> { ["DOCKER_CONFIG"] = emptyConfig });
-        StringAssert.StartsWith(Diagnostics.AssertSingleError(anonymous, "AIC4001").Text, $"Registry {registry} refused the credentials");
+        StringAssert.StartsWith(Diagnostics.AssertSingleError(anonymous, "AIC4100").Text, $"Registry {registry} requires a login for {registry}/e2e/authpush:{tag}, and no credentials for it were found");
 
         var config = TestPaths.NewTempDirectory("docker-config");
         var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{EngineEnvironment.AuthUser}:{password}"));

@@ -156,7 +156,7 @@ public sealed class EngineErrorTests
         using var engine = DockerEngine.Create(new Uri(EngineEnvironment.DockerHost));
         engine.PingAsync(CancellationToken.None).GetAwaiter().GetResult();
         if (engine.HasBridgeNetworkAsync(CancellationToken.None).GetAwaiter().GetResult())
-            Assert.Inconclusive("this engine has a bridge network; the test needs one started with --bridge=none (build/setup.sh does)");
+            EngineEnvironment.Unavailable("this engine has a bridge network; the test needs one started with --bridge=none (build/setup.sh does)");
 
         var context = TestPaths.NewTempDirectory("no-bridge-build");
         try

@@ -138,12 +138,7 @@ public sealed class ImageArchiveTests
     {
         EngineEnvironment.Require();
         var version = ProcessRunner.Run("podman", new[] { "--version" });
-        if (version.ExitCode != 0)
-        {
-            var message = "podman is not installed (apt-get install -y podman): " + version;
-            if (Environment.GetEnvironmentVariable("AIC_REQUIRE_ENGINE") == "1") Assert.Fail(message);
-            Assert.Inconclusive(message);
-        }
+        if (version.ExitCode != 0) EngineEnvironment.Unavailable("podman is not installed (apt-get install -y podman): " + version);
         var folder = TestPaths.NewTempDirectory("archive-podman");
         var baseImage = await PullBaseAsync(folder);
         var ours = await NewLayersAsync(folder);

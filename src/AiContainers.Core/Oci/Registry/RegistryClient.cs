@@ -156,31 +156,35 @@ public sealed class RegistryClient : IDisposable
     public Task<Stream> OpenBlobAsync(string repository, string digest, CancellationToken cancellationToken)
     {
         repository = RegistryEndpoint.ApiRepository(Registry, repository);
+        var name = repository;
+        return RunAsync($"GET blob {repository}@{digest}", (_, ct) => OpenBlobOnceAsync(name, digest, ct), cancellationToken);
+    }
+
+    /// <summary>One attempt at opening a blob (the callers own the retry, so retries never nest).</summary>
+    private async Task<Stream> OpenBlobOnceAsync(string repository, string digest, CancellationToken ct)
+    {
         var what = $"GET blob {repository}@{digest}";
-        return RunAsync<Stream>(what, async (_, ct) =>
+        var scope = AuthScope.Pull(repository);
+        var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, Url($"v2/{repository}/blobs/{digest}")),
+            scope, what, HttpCompletionOption.ResponseHeadersRead, replayable: true, ct).ConfigureAwait(false);
+        try
         {
-            var scope = AuthScope.Pull(repository);
-            var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, Url($"v2/{repository}/blobs/{digest}")),
-                scope, what, HttpCompletionOption.ResponseHeadersRead, replayable: true, ct).ConfigureAwait(false);
-            try
-            {
-                await EnsureSuccessAsync(response, scope, what, $"blob {digest} in {repository}", ct).ConfigureAwait(false);
-                var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-                return new VerifyingStream(body, response, digest, $"Blob {repository}@{digest}", $"downloaded from {Registry}");
-            }
-            catch
-            {
-                response.Dispose();
-                throw;
-            }
-        }, cancellationToken);
+            await EnsureSuccessAsync(response, scope, what, $"blob {digest} in {repository}", ct).ConfigureAwait(false);
+            var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            return new VerifyingStream(body, response, digest, $"Blob {repository}@{digest}", $"downloaded from {Registry}");
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Reads a small blob (a config) whole, verified, retrying a download cut short.</summary>
     public Task<byte[]> ReadBlobBytesAsync(string repository, string digest, long maxBytes, CancellationToken cancellationToken)
         => RunAsync($"GET blob {repository}@{digest}", async (_, ct) =>
         {
-            await using var stream = await OpenBlobAsync(repository, digest, ct).ConfigureAwait(false);
+            await using var stream = await OpenBlobOnceAsync(RegistryEndpoint.ApiRepository(Registry, repository), digest, ct).ConfigureAwait(false);
             var buffer = new MemoryStream();
             var chunk = new byte[81920];
             int n;
@@ -449,7 +453,7 @@ public sealed class RegistryClient : IDisposable
         ThrowIfTransient(response, what);
         var error = await ReadErrorAsync(response, ct).ConfigureAwait(false);
         if (error.Codes.Contains("DIGEST_INVALID"))
-            throw new AiException(AiErrors.RegistryDigestMismatch, null, what, "another digest", notFound, $"the registry's check: {error.Summary}");
+            throw new AiException(AiErrors.RegistryDigestMismatch, null, $"What was sent for the {what}", "another digest", "the one named in the request", $"the registry's check: {error.Summary}");
         if (response.StatusCode == HttpStatusCode.Forbidden || error.Codes.Contains("DENIED"))
             throw Denied(scope, what, _auth.Credential(scope.Purpose), error.Summary.Length > 0 ? error.Summary : "403 Forbidden");
         if (response.StatusCode == HttpStatusCode.NotFound || error.Codes.Contains("MANIFEST_UNKNOWN") || error.Codes.Contains("NAME_UNKNOWN"))
