@@ -85,7 +85,7 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
         var layers = new List<(PlannedLayer Planned, LayerBlob Blob)>();
         foreach (var planned in plan.Layers)
         {
-            var blob = await LayerWriter.WriteAsync(planned.Entries, _cache, planned.Compression, modified, planned.Description, planned.ContentKey, cancellationToken).ConfigureAwait(false);
+            var blob = await LayerWriter.WriteAsync(planned.Entries, _cache, planned.Compression, planned.FixedTime ?? modified, planned.Description, planned.ContentKey, cancellationToken).ConfigureAwait(false);
             layers.Add((planned, blob));
         }
         var weights = WeightsImagePlan.For(inputs.Models);
