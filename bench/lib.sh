@@ -25,3 +25,31 @@ write_nuget_config() {
 </packageSources></configuration>
 XML
 }
+
+# bench_pack_private: packs the SDK of this checkout under a version of its own (0.1.0-bench.<time>.<pid>) into a
+# private feed, with private build folders, so a benchmark neither collides with nor is changed by another pack of the
+# shared artifacts/packages while it runs. Sets bench_sdk_version and bench_feed; the extracted copy is removed by
+# bench_unpack_private (call it from the script's EXIT trap).
+bench_pack_private() {
+  bench_sdk_version="0.1.0-bench.$(date +%s).$$"
+  bench_feed=$(mktemp -d /tmp/aic-bench-feed.XXXXXX)
+  dotnet pack "$bench_root/sdk/AiContainers.Sdk/AiContainers.Sdk.csproj" -c Release -nologo -v:q \
+    --artifacts-path "$bench_feed/art" -p:Version="$bench_sdk_version" -p:PackageOutputPath="$bench_feed/packages/" >"$bench_feed/pack.log" 2>&1 \
+    || { tail -30 "$bench_feed/pack.log"; return 1; }
+}
+bench_unpack_private() {
+  [[ -n ${bench_sdk_version:-} ]] && rm -rf "$NUGET_PACKAGES/aicontainers.sdk/$bench_sdk_version"
+  [[ -n ${bench_feed:-} ]] && rm -rf "$bench_feed"
+  return 0
+}
+
+# write_private_nuget_config DIR: like write_nuget_config, with the private feed of bench_pack_private.
+write_private_nuget_config() {
+  cat > "$1/nuget.config" <<XML
+<?xml version="1.0" encoding="utf-8"?>
+<configuration><packageSources><clear />
+  <add key="aicontainers-bench" value="$bench_feed/packages" />
+  <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+</packageSources></configuration>
+XML
+}

@@ -40,6 +40,8 @@ public sealed class ResolveAiImageSpec : AiTask
             if (File.Exists(path)) input.Set("_AiPythonRequirementsText", File.ReadAllText(path));
         }
 
+        // MSBuild records every DOTNET_* variable in binlogs: say so once, wherever the publish goes.
+        if (new Core.Registry.RegistryCredentialStore().LoggedSecretsWarning() is { } secretsWarning) Report(secretsWarning);
         var result = AiImageSpecMapper.Map(input);
         foreach (var diagnostic in result.Diagnostics) Report(diagnostic);
         if (result.CudaReason is { Length: > 0 } reason) Message(Core.Diagnostics.AiLogLevel.Summary, "AiContainers: " + reason);

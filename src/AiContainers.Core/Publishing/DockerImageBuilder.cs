@@ -117,7 +117,7 @@ public sealed class DockerImageBuilder : IImageBuilder
                 {
                     throw e.Kind switch
                     {
-                        PushFailureKind.Unauthorized => new AiException(AiErrors.RegistryUnauthorized, "ContainerRegistry", registry, $"{name}:{tag}"),
+                        PushFailureKind.Unauthorized => _credentials.Unauthorized(registry, $"{name}:{tag}", CredentialPurpose.Push, credential),
                         PushFailureKind.Denied or PushFailureKind.NotFound => new AiException(AiErrors.RegistryDenied, "ContainerRepository", registry, $"the push of {name}:{tag}", e.Message),
                         _ => new AiException(AiErrors.PushFailed, "ContainerRegistry", $"{name}:{tag}", attempt, e.Message, registry),
                     };

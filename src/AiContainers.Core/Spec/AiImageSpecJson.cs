@@ -19,11 +19,7 @@ public static class AiImageSpecJson
     public static AiImageSpec Deserialize(string json)
         => JsonSerializer.Deserialize<AiImageSpec>(json, Options) ?? throw new InvalidDataException("The AiContainers spec file is empty.");
 
-    public static void Write(AiImageSpec spec, string path)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        Generation.BuildContextWriter.WriteIfChanged(path, Serialize(spec));
-    }
+    public static void Write(AiImageSpec spec, string path) => IO.AtomicFile.WriteIfChanged(path, Serialize(spec));
 
     public static AiImageSpec Read(string path) => Deserialize(File.ReadAllText(path));
 }

@@ -86,7 +86,7 @@ public sealed class PackedSdkTests
         var result = project.Publish(environment: NoEngine);
         StringAssert.StartsWith(Diagnostics.AssertSingleError(result, "AIC1006", "AiCudnnVersion").Text, "AiCudnnVersion '8' has no nvidia/cuda image for CUDA 12.4.1");
         StringAssert.StartsWith(Diagnostics.AssertSingleError(result, "AIC1012", "ContainerImageTag").Text, "ContainerImageTag '-nope'");
-        Diagnostics.AssertNone(result, "AIC3001", "validation happens before the engine is contacted");
+        Diagnostics.AssertNone(result, "error AIC3", "validation happens before the engine is contacted");
         Assert.IsFalse(File.Exists(Path.Combine(project.OutputDirectory, "Dockerfile")), "nothing is generated from invalid input");
     }
 }

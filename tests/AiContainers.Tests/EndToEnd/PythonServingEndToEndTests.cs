@@ -105,7 +105,7 @@ public sealed class PythonServingEndToEndTests
         File.WriteAllText(Path.Combine(project.Directory, "model-store", "echo.mar"), "a text file, not a zip");
         var result = project.Publish(environment: NoEngine);
         StringAssert.StartsWith(Diagnostics.AssertSingleError(result, "AIC2103", "AiServedModel").Text, "AiServedModel 'model-store/echo.mar' is not a TorchServe model archive: it is not a zip file");
-        Diagnostics.AssertNone(result, "AIC3001", "validation happens before the engine is contacted");
+        Diagnostics.AssertNone(result, "error AIC3", "validation happens before the engine is contacted");
         Assert.IsFalse(File.Exists(Path.Combine(project.OutputDirectory, "Dockerfile")), "nothing is generated from invalid input");
     }
 

@@ -29,7 +29,7 @@ public sealed class InjectionEndToEndTests
         StringAssert.StartsWith(workdir.Text, "ContainerWorkingDirectory '/models\\u000ARUN touch /pwned' contains the control character U+000A (line feed)");
         var run = Diagnostics.AssertSingleError(result, "AIC1601", "AiRunCommand");
         StringAssert.Contains(run.Text, "has Include 'echo ok\\u000AUSER root'");
-        Diagnostics.AssertNone(result, "AIC3001", "validation happens before the engine is contacted");
+        Diagnostics.AssertNone(result, "error AIC3", "validation happens before the engine is contacted");
         Assert.IsFalse(File.Exists(Path.Combine(project.OutputDirectory, "Dockerfile")), "no Dockerfile is written from refused input");
         Assert.IsFalse(File.Exists(Path.Combine(project.OutputDirectory, "docker-run.sh")), "nor any run file");
     }
