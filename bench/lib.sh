@@ -53,3 +53,14 @@ write_private_nuget_config() {
 </packageSources></configuration>
 XML
 }
+
+now() { date +%s.%N; }
+# timed CMD...: runs CMD and prints its wall time in seconds.
+timed() { local t0; t0=$(now); "$@"; python3 -c "print(f'{$(now) - $t0:.3f}')"; }
+# load_line: the 1-minute load average and the core count, for the printed results (the machine is shared).
+load_line() { echo "load $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"; }
+# manifest_json REGISTRY REPO REF: the image manifest (Docker v2 or OCI) as the registry stores it.
+manifest_json() {
+  curl -fsS -H 'Accept: application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' \
+    "http://$1/v2/$2/manifests/$3"
+}

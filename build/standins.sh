@@ -15,7 +15,12 @@
 #   AIC_STANDINS=all (default) | minimal | none | "glob ..." (refs, space or comma separated,
 #                e.g. "nvidia/cuda:12.4.1-* library/busybox:*")
 #   AIC_STANDINS_FORCE=1   rebuild and push even when up to date
-#   AIC_CACHE              where bookworm-minbase.tar is cached (/var/cache/aic-dev)
+#   AIC_CACHE              where bookworm-minbase.tar (and -arm64.tar) are cached (/var/cache/aic-dev)
+#
+# A line with PLATFORMS=linux/amd64,linux/arm64 also gets an arm64 variant, made without
+# emulation: `debootstrap --foreign --arch=arm64` gives arm64 files without running them, the
+# files the template's steps added on amd64 (text, folders, links: no binaries) are laid on
+# top, and the tag becomes one index over <tag>-linux-amd64 and <tag>-linux-arm64.
 #   AIC_DEBIAN_MIRROR      (http://deb.debian.org/debian)
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -32,6 +37,7 @@ DEBIAN_SUITE=bookworm
 DEBIAN_MIRROR="${AIC_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 BASE_IMAGE="aic-standin/debian:$DEBIAN_SUITE-minbase"
 BASE_TAR="$AIC_CACHE/$DEBIAN_SUITE-minbase.tar"
+ARM64_TAR="$AIC_CACHE/$DEBIAN_SUITE-minbase-arm64.tar"
 BUSYBOX_BIN="${AIC_BUSYBOX_BIN:-/bin/busybox}"
 BUSYBOX_VERSION="$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || echo unknown)"
 BUSYBOX_VERSION="${BUSYBOX_VERSION#*:}"          # drop the epoch
@@ -128,6 +134,80 @@ ensure_busybox_image() {
       -c 'CMD ["sh"]' - "$BUSYBOX_IMAGE" >/dev/null
 }
 
+# arm64 files for a stand-in, never run here: debootstrap's first stage only unpacks.
+ensure_arm64_tarball() {
+  [ -s "$ARM64_TAR" ] && return 0
+  local t=$SECONDS rootfs
+  rootfs="$(mktemp -d "$AIC_CACHE/rootfs-arm64.XXXXXX")"
+  CLEANUP+=("$rootfs")
+  log "debootstrap --foreign --arch=arm64 --variant=minbase $DEBIAN_SUITE (once; cached at $ARM64_TAR)"
+  if ! debootstrap --foreign --arch=arm64 --variant=minbase "$DEBIAN_SUITE" "$rootfs" "$DEBIAN_MIRROR" >"$LOGS/debootstrap-arm64.log" 2>&1; then
+    tail -n 20 "$LOGS/debootstrap-arm64.log" >&2
+    die "debootstrap --foreign --arch=arm64 failed (log: $LOGS/debootstrap-arm64.log)"
+  fi
+  rm -rf "$rootfs/debootstrap" "$rootfs"/var/cache/apt/archives/*.deb
+  : >"$rootfs/etc/resolv.conf"; printf 'localhost\n' >"$rootfs/etc/hostname"
+  tar --numeric-owner -C "$rootfs" --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' -cf "$ARM64_TAR.tmp" .
+  mv -f "$ARM64_TAR.tmp" "$ARM64_TAR"
+  log "arm64 rootfs cached: $ARM64_TAR ($(du -h "$ARM64_TAR" | cut -f1), $(elapsed "$t"))"
+}
+
+# Recipe label of a tag that must be an index (PLATFORMS lines): the arm64 variant's label
+# when the tag is an index, else empty (so a plain amd64 tag from an older run is rebuilt).
+remote_index_recipe() { # repo tag
+  local media
+  media="$(curl -fsS --max-time 10 -H 'Accept: application/vnd.docker.distribution.manifest.list.v2+json' \
+      -H 'Accept: application/vnd.oci.image.index.v1+json' "http://$MIRROR_HOST/v2/$1/manifests/$2" 2>/dev/null |
+      jq -r '.mediaType // empty' 2>/dev/null)" || return 0
+  case "$media" in *manifest.list*|*image.index*) remote_recipe "$1" "$2-linux-arm64" ;; esac
+}
+
+# The amd64 stand-in (built from the template) as arm64, pushed to TARGET: the arm64 rootfs, then
+# the layers the template added above $BASE_IMAGE (the stand-in templates' steps write only text
+# files, folders and links), as one layer, with the same config but arm64/v8 and NVARCH=sbsa as in
+# NVIDIA's arm64 images. Written as an OCI layout and pushed by skopeo: the engine here (20.10, not
+# experimental) ignores `docker import --platform`, which would leave the config saying amd64.
+make_arm64_variant() { # amd64-image arm64-target logfile
+  local amd64="$1" target="$2" logf="$3" work base_layers i layer
+  ensure_arm64_tarball
+  work="$(mktemp -d "$TMP_ROOT/arm64.XXXXXX")"
+  CLEANUP+=("$work")
+  mkdir -p "$work/root" "$work/save" "$work/oci/blobs/sha256"
+  tar --numeric-owner -C "$work/root" -xf "$ARM64_TAR"
+  docker save "$amd64" | tar -C "$work/save" -xf -
+  base_layers="$(docker image inspect -f '{{len .RootFS.Layers}}' "$BASE_IMAGE")"
+  i=0
+  while read -r layer; do
+    i=$((i + 1))
+    [ "$i" -gt "$base_layers" ] || continue
+    tar --numeric-owner -C "$work/root" -xf "$work/save/$layer"
+  done < <(jq -r '.[0].Layers[]' "$work/save/manifest.json")
+
+  local blobs="$work/oci/blobs/sha256" diff_id layer_digest layer_size config_digest config_size manifest_digest manifest_size
+  tar --numeric-owner --sort=name -C "$work/root" -cf "$work/layer.tar" .
+  diff_id="sha256:$(sha256sum "$work/layer.tar" | cut -d' ' -f1)"
+  gzip -n -1 -c "$work/layer.tar" >"$work/layer.tar.gz"
+  layer_digest="$(sha256sum "$work/layer.tar.gz" | cut -d' ' -f1)"; layer_size="$(stat -c %s "$work/layer.tar.gz")"
+  mv "$work/layer.tar.gz" "$blobs/$layer_digest"
+  docker image inspect -f '{{json .Config}}' "$amd64" |
+    jq -c --arg diff "$diff_id" '{architecture: "arm64", variant: "v8", os: "linux",
+        config: (.Env |= ((. // []) | map(if startswith("NVARCH=") then "NVARCH=sbsa" else . end))),
+        rootfs: {type: "layers", diff_ids: [$diff]}}' >"$work/config.json"
+  config_digest="$(sha256sum "$work/config.json" | cut -d' ' -f1)"; config_size="$(stat -c %s "$work/config.json")"
+  mv "$work/config.json" "$blobs/$config_digest"
+  jq -nc --arg c "sha256:$config_digest" --argjson cs "$config_size" --arg l "sha256:$layer_digest" --argjson ls "$layer_size" \
+    '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs},
+      layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $l, size: $ls}]}' >"$work/manifest.json"
+  manifest_digest="$(sha256sum "$work/manifest.json" | cut -d' ' -f1)"; manifest_size="$(stat -c %s "$work/manifest.json")"
+  mv "$work/manifest.json" "$blobs/$manifest_digest"
+  printf '{"imageLayoutVersion":"1.0.0"}' >"$work/oci/oci-layout"
+  jq -nc --arg m "sha256:$manifest_digest" --argjson ms "$manifest_size" \
+    '{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $m, size: $ms,
+      annotations: {"org.opencontainers.image.ref.name": "arm64"}, platform: {architecture: "arm64", os: "linux", variant: "v8"}}]}' >"$work/oci/index.json"
+  skopeo copy --quiet --dest-tls-verify=false --format v2s2 "oci:$work/oci:arm64" "docker://$target" >>"$logf" 2>&1
+}
+
 # ------------------------------------------------------------------ helpers
 # Highest installed version of framework FW in channel CH (e.g. 10.0 -> 10.0.12).
 dotnet_version() { # fw channel
@@ -206,9 +286,13 @@ process() { # ref template vars...
   recipe="$({
     printf 'schema %s\n%s\n' "$RECIPE_SCHEMA" "$df"
     if [ -d "$files" ]; then (cd "$files" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum); fi
+    # The arm64 recipe is make_arm64_variant: its text is part of the hash.
+    if [ -n "${V[PLATFORMS]:-}" ]; then printf 'platforms %s\n' "${V[PLATFORMS]}"; declare -f make_arm64_variant ensure_arm64_tarball; fi
   } | sha256sum | cut -c1-16)"
 
-  if [ "${AIC_STANDINS_FORCE:-0}" != 1 ] && [ "$(remote_recipe "$target_repo" "$tag")" = "$recipe" ]; then
+  local current
+  if [ -n "${V[PLATFORMS]:-}" ]; then current="$(remote_index_recipe "$target_repo" "$tag")"; else current="$(remote_recipe "$target_repo" "$tag")"; fi
+  if [ "${AIC_STANDINS_FORCE:-0}" != 1 ] && [ "$current" = "$recipe" ]; then
     FRESH=$((FRESH + 1)); return 0
   fi
 
@@ -247,7 +331,19 @@ process() { # ref template vars...
     warn "stand-in $ref: build failed (log: $logf)"
     FAILED+=("$ref"); return 0
   fi
-  if ! docker push "$target" >>"$logf" 2>&1; then
+  if [ -n "${V[PLATFORMS]:-}" ]; then
+    [ "${V[PLATFORMS]}" = "linux/amd64,linux/arm64" ] || die "$ref: PLATFORMS supports linux/amd64,linux/arm64 only"
+    # Per-platform tags, then the tag itself as one index over both (Docker manifest list).
+    docker manifest rm "$target" >/dev/null 2>&1 || true     # a local list left by a failed run
+    if ! { docker tag "$target" "$target-linux-amd64" && docker push "$target-linux-amd64" &&
+           make_arm64_variant "$target" "$target-linux-arm64" "$logf" &&
+           docker manifest create --insecure "$target" "$target-linux-amd64" "$target-linux-arm64" &&
+           docker manifest push --insecure --purge "$target"; } >>"$logf" 2>&1; then
+      tail -n 10 "$logf" >&2
+      warn "stand-in $ref: multi-platform push failed (log: $logf)"
+      FAILED+=("$ref"); return 0
+    fi
+  elif ! docker push "$target" >>"$logf" 2>&1; then
     tail -n 10 "$logf" >&2
     warn "stand-in $ref: push failed (log: $logf)"
     FAILED+=("$ref"); return 0

@@ -76,6 +76,10 @@ public abstract class CancelableAiTask : AiTask, ICancelableTask
                 Console.Error.WriteLine("error " + AiErrors.PublishCancelled.Create(null, "SIGTERM").Message);
                 Console.Error.Flush();
                 Cancellation.Cancel();
+                // The dotnet CLI ends the process with exit code 0 on SIGTERM whatever the build did (tried: setting
+                // Environment.ExitCode is overwritten), so a CI timeout read as success. The process is ending anyway:
+                // end it with 128 + SIGTERM, the Unix convention, after the error line above.
+                Environment.Exit(143);
             });
         ExecuteCancelable();
     }

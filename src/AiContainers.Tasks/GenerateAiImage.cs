@@ -23,6 +23,12 @@ public sealed class GenerateAiImage : AiTask
         var models = Core.Weights.ModelManifest.ReadIfPresent(ModelManifestFile);
         var generated = BuildContextWriter.Write(spec, models);
         foreach (var diagnostic in generated.Diagnostics) Report(diagnostic);
+        // ContainerRuntimeIdentifiers: one context per further platform under platforms/<rid>/ (none left over otherwise).
+        // Their Dockerfile diagnostics are the primary's again (same spec), so they are not reported twice.
+        foreach (var platform in Core.Publishing.PlatformContexts.WriteSecondary(spec, models))
+        {
+            Message(AiLogLevel.Detail, $"AiContainers: build context for {Path.GetFileName(platform.OutputDirectory)} written to {platform.OutputDirectory}");
+        }
         DockerfilePath = generated.DockerfilePath;
         OutputDirectory = generated.OutputDirectory;
         var level = spec.Build.Builder == AiImageBuilderKind.None ? AiLogLevel.Summary : AiLogLevel.Progress;

@@ -33,25 +33,30 @@ public sealed class ResolveAiImageSpec : AiTask
             input.Add(type, new InputItem(item.ItemSpec, metadata));
         }
         input.SetEnvironment("SOURCE_DATE_EPOCH", Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH"));
-        if (input.Get("_AiPythonRequirementsText") is null && input.Get("AiPythonRequirements") is { } requirements)
+        if (input.Get("AiPythonRequirements") is { } requirements)
         {
             var path = Path.Combine(input.Get("MSBuildProjectDirectory") ?? ".", requirements);
             // A missing file is reported with its code by the file check below.
-            if (File.Exists(path)) input.Set("_AiPythonRequirementsText", File.ReadAllText(path));
+            if (File.Exists(path)) input.SetFileText("AiPythonRequirements", File.ReadAllText(path));
         }
+
+        // What restore resolved, transitive packages included, decides the CUDA the packages need.
+        if (input.Get(Core.Cuda.Inference.PackageReferenceInfo.AssetsFileProperty) is { } assets && File.Exists(assets))
+            input.SetFileText(Core.Cuda.Inference.PackageReferenceInfo.AssetsFileProperty, File.ReadAllText(assets));
 
         // MSBuild records every DOTNET_* variable in binlogs: say so once, wherever the publish goes.
         if (new Core.Registry.RegistryCredentialStore().LoggedSecretsWarning() is { } secretsWarning) Report(secretsWarning);
         var result = AiImageSpecMapper.Map(input);
         foreach (var diagnostic in result.Diagnostics) Report(diagnostic);
         if (result.CudaReason is { Length: > 0 } reason) Message(Core.Diagnostics.AiLogLevel.Summary, "AiContainers: " + reason);
-        if (result.Spec is not { } spec) return;
+        // How fresh the nvidia/cuda facts are, so a stale catalog is seen before it refuses a tag that exists.
+        if (result.Spec?.Base.Cuda is not null) Message(Core.Diagnostics.AiLogLevel.Summary, "AiContainers: " + Core.Cuda.CudaImageCatalog.Default.ReviewNote(DateOnly.FromDateTime(DateTime.UtcNow)));
+        if (result.Spec is null) return;
 
-        var fileProblems = new List<Core.Diagnostics.AiDiagnostic>();
-        if (spec.Python is { } python) fileProblems.AddRange(Core.Python.PythonAppFiles.Plan(python, spec.Build.OutputDirectory, spec.ProjectFiles).Diagnostics);
-        if (spec.Serving is { } serving) fileProblems.AddRange(Core.Serving.ServingFiles.Validate(serving, spec.ProjectFiles));
+        // A Python project's or model server's files are listed and checked once, here, and carried in spec.json.
+        var (spec, fileProblems) = AppFiles.Resolve(result.Spec);
         foreach (var diagnostic in fileProblems) Report(diagnostic);
-        if (fileProblems.Any(d => d.IsError)) return;
+        if (spec is null) return;
 
         AiImageSpecJson.Write(spec, SpecFile);
         OutputDirectory = spec.Build.OutputDirectory;

@@ -35,7 +35,7 @@ public static partial class CudaBaseResolver
     /// problem there is reported at once; the checks that combine them (cuDNN for this CUDA, the OS for both)
     /// run only when their inputs are valid, since their advice would otherwise be built on a wrong value.
     /// </summary>
-    public static CudaBaseSpec? Resolve(CudaImageCatalog catalog, string cudaText, string? cudnnText, string? flavorText, string? osText, string? minDriverOverride, DiagnosticBag diagnostics)
+    public static CudaBaseSpec? Resolve(CudaImageCatalog catalog, string cudaText, string? cudnnText, string? flavorText, string? osText, DiagnosticBag diagnostics)
     {
         CudaRelease? release = null;
         if (!CudaVersionRegex().IsMatch(cudaText)) diagnostics.Report(AiErrors.MalformedCudaVersion, "AiCudaVersion", cudaText);
@@ -81,12 +81,11 @@ public static partial class CudaBaseResolver
             os = oses.OrderByDescending(CudaImageCatalog.OsVersion).First();
         }
 
-        var driver = minDriverOverride ?? catalog.MinimumDriver(release.Version) ?? "";
-        return new CudaBaseSpec(release.Version.ToString(), cudnn, flavor, os, driver, FromCatalog: true);
+        return new CudaBaseSpec(release.Version.ToString(), cudnn, flavor, os, release.RequireCuda, FromCatalog: true);
     }
 
     /// <summary>Reads the CUDA facts out of an explicit nvidia/cuda reference, so labels and checks still know them.</summary>
-    public static CudaBaseSpec? FromExplicitImage(CudaImageCatalog catalog, Images.ImageReference reference, string? minDriverOverride)
+    public static CudaBaseSpec? FromExplicitImage(CudaImageCatalog catalog, Images.ImageReference reference)
     {
         if (reference.EffectiveRepository != CudaImageCatalog.Repository || reference.Tag is null) return null;
         var match = CudaTagRegex().Match(reference.Tag);
@@ -99,7 +98,7 @@ public static partial class CudaBaseResolver
             cudnn = digits.Length > 0 ? int.Parse(digits) : 9;
         }
         TryParseFlavor(match.Groups["flavor"].Value, out var flavor);
-        var driver = minDriverOverride ?? catalog.MinimumDriver(version) ?? "";
-        return new CudaBaseSpec(version.ToString(), cudnn, flavor, match.Groups["os"].Value, driver, FromCatalog: false);
+        // Only a tag the catalog lists has a known NVIDIA_REQUIRE_CUDA.
+        return new CudaBaseSpec(version.ToString(), cudnn, flavor, match.Groups["os"].Value, catalog.Find(version, exactPatch: true)?.RequireCuda, FromCatalog: false);
     }
 }

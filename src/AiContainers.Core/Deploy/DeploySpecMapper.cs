@@ -139,7 +139,7 @@ public static partial class DeploySpecMapper
         var text = input.Get(property);
         if (text is null) return null;
         if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535) return port;
-        bag.Report(AiErrors.InvalidDeployPort, property, property, text);
+        bag.Report(AiErrors.InvalidPortProperty, property, property, text);
         return null;
     }
 

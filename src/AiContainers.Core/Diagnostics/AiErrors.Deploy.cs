@@ -12,7 +12,7 @@ public static partial class AiErrors
     public static readonly AiDiagnosticDescriptor DuplicateComposeService = E("AIC1107", "AiComposeService '{0}' is listed twice. Remove one of the items");
     public static readonly AiDiagnosticDescriptor InvalidProcsPerNode = E("AIC1108", "AiDistributedProcsPerNode '{0}' is not a process count. Set AiDistributedProcsPerNode to a whole number of 1 or more, or to gpu for one process per GPU");
     public static readonly AiDiagnosticDescriptor ProcsPerGpuOnCpuImage = E("AIC1109", "AiDistributedProcsPerNode is gpu but AiGpu is false, so there is no GPU to count. Set AiDistributedProcsPerNode to a number of processes (e.g. 4)");
-    public static readonly AiDiagnosticDescriptor InvalidDeployPort = E("AIC1110", "{0} '{1}' is not a port. Set {0} to a number from 1 to 65535");
+    public static readonly AiDiagnosticDescriptor InvalidPortProperty = E("AIC1110", "{0} '{1}' is not a port. Set {0} to a number from 1 to 65535");
     public static readonly AiDiagnosticDescriptor InvalidKubernetesNamespace = E("AIC1111", "AiKubernetesNamespace '{0}' is not a Kubernetes namespace name. Set AiKubernetesNamespace to at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. ml-serving)");
     public static readonly AiDiagnosticDescriptor InvalidMetricsPath = E("AIC1112", "AiMetricsPath '{0}' is not an absolute URL path. Set AiMetricsPath to a path starting with '/' (e.g. /metrics)");
     public static readonly AiDiagnosticDescriptor NoMetricsPort = E("AIC1113", "AiComposeService 'prometheus' has no port to scrape: the project declares no ContainerPort. Set AiMetricsPort (e.g. 9100) or add a ContainerPort item");

@@ -44,14 +44,14 @@ public static partial class AiErrors
     public static readonly AiDiagnosticDescriptor InvalidCreated = E("AIC1031", "{0} '{1}' is not a creation time. Set {0} to seconds since the Unix epoch (SOURCE_DATE_EPOCH) or an ISO-8601 UTC time (AiImageCreated)");
     public static readonly AiDiagnosticDescriptor MissingRepository = E("AIC1032", "No image name is known: ContainerRepository is empty and the project name '{0}' cannot be made a repository name. Set ContainerRepository (e.g. acme/sentiment)");
     public static readonly AiDiagnosticDescriptor GpuSettingOnCpuImage = E("AIC1033", "{0} is set but AiGpu is false. Remove {0} or set AiGpu to true");
-    public static readonly AiDiagnosticDescriptor InvalidAppendedCommand = E("AIC1034", "{0} '{1}' is empty or has an unbalanced quote. Set {0} to a command line such as python train.py --epochs 3");
+    public static readonly AiDiagnosticDescriptor InvalidCommandLine = E("AIC1034", "{0} '{1}' is empty or has an unbalanced quote. Set {0} to a command line such as python train.py --epochs 3");
     public static readonly AiDiagnosticDescriptor InvalidSystemPackage = E("AIC1035", "AiSystemPackages '{0}' is not a Debian/Ubuntu package name. Use names of [a-z0-9.+-], optionally with =version (e.g. libgomp1)");
     public static readonly AiDiagnosticDescriptor InvalidDriverVersion = E("AIC1036", "AiMinDriverVersion '{0}' is not a driver version. Set AiMinDriverVersion to numbers separated by dots (e.g. 535.104.05)");
     public static readonly AiDiagnosticDescriptor GpuDevicesAndCount = E("AIC1037", "AiGpuDevices '{0}' and AiGpuCount '{1}' are both set. Set only one: AiGpuDevices picks GPUs, AiGpuCount asks for a number of them");
 
     public static readonly AiDiagnosticDescriptor LatestBaseTag = W("AIC1501", "{0} '{1}' uses the 'latest' tag (or none), so builds are not reproducible. Pin {0} to a version tag or a digest");
     public static readonly AiDiagnosticDescriptor RootUser = W("AIC1502", "ContainerUser '{0}' runs the container as root. Leave ContainerUser unset for the non-root user {1}, or set a non-root user");
-    public static readonly AiDiagnosticDescriptor CudnnIgnoredWithBaseImage = W("AIC1503", "{0} is ignored because AiBaseImage '{1}' is used as is. Remove {0}, or remove AiBaseImage to let AiContainers choose a CUDA image");
+    public static readonly AiDiagnosticDescriptor CudaOptionIgnoredWithBaseImage = W("AIC1503", "{0} is ignored because AiBaseImage '{1}' is used as is. Remove {0}, or remove AiBaseImage to let AiContainers choose a CUDA image");
 
     // ---- 2xxx: generation ----
     public static readonly AiDiagnosticDescriptor PublishDirectoryMissing = E("AIC2001", "The publish output '{0}' does not exist. Run dotnet publish with -p:PublishAiImage=true (it publishes first), or set AiAppDirectory to a folder with the app");

@@ -13,7 +13,10 @@ public static class BuildContextArchive
     public static readonly DateTimeOffset FixedTime = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>Writes the tar and returns the number of files it holds.</summary>
-    public static int Write(string contextDirectory, Stream output, CancellationToken cancellationToken = default)
+    /// <param name="verified">Files whose bytes are checked against their recorded SHA-256 as they are written (the
+    /// weights context's hard links into the model cache): a changed one fails the write with AIC5109, so the engine
+    /// never receives a whole context and builds nothing.</param>
+    public static int Write(string contextDirectory, Stream output, CancellationToken cancellationToken = default, VerifiedContextFiles? verified = null)
     {
         var ignore = DockerIgnore.Load(contextDirectory);
         var files = 0;
@@ -39,7 +42,12 @@ public static class BuildContextArchive
                     ? (isDirectory ? (UnixFileMode)0b111_101_101 : (UnixFileMode)0b110_100_100)
                     : File.GetUnixFileMode(full),
             };
-            if (!isDirectory)
+            if (!isDirectory && verified is not null && verified.Sha256ByPath.TryGetValue(relative, out var sha256))
+            {
+                Files.VerifiedTarEntry.Write(writer, entry, File.OpenRead(full), sha256, full, verified.CacheDirectory);
+                files++;
+            }
+            else if (!isDirectory)
             {
                 using var data = File.OpenRead(full);
                 entry.DataStream = data;

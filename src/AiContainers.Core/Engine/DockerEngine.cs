@@ -108,7 +108,6 @@ public sealed partial class DockerEngine : IContainerEngine
             Remove = true,
             ForceRemove = true,
             NetworkMode = string.IsNullOrEmpty(request.NetworkMode) ? null : request.NetworkMode,
-            BuildArgs = request.BuildArgs is null ? null : new Dictionary<string, string>(request.BuildArgs),
         };
         var auths = request.PullCredentials.Select(kv => ToAuthConfig(kv.Key, kv.Value)).ToList();
 
@@ -118,6 +117,9 @@ public sealed partial class DockerEngine : IContainerEngine
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 32 << 20, resumeWriterThreshold: 16 << 20, minimumSegmentSize: 1 << 20));
         long contextBytes = 0;
         int contextFiles = 0;
+        // A coded failure while writing the context (a model cache file that changed) is why the build fails, not the
+        // broken upload it causes: kept to be thrown instead of the client's error.
+        AiException? contextFailure = null;
         var writer = Task.Run(() =>
         {
             // TarWriter writes headers and file data in small pieces; batching them into 1 MiB writes
@@ -125,7 +127,12 @@ public sealed partial class DockerEngine : IContainerEngine
             using var counting = new CountingStream(new BufferedStream(pipe.Writer.AsStream(), 1 << 20));
             try
             {
-                contextFiles = BuildContextArchive.Write(request.ContextDirectory, counting, cancellationToken);
+                contextFiles = BuildContextArchive.Write(request.ContextDirectory, counting, cancellationToken, request.VerifiedFiles);
+            }
+            catch (AiException e)
+            {
+                contextFailure = e;
+                throw;
             }
             finally
             {
@@ -140,6 +147,10 @@ public sealed partial class DockerEngine : IContainerEngine
             await using var reader = pipe.Reader.AsStream();
             await _client.Images.BuildImageFromDockerfileAsync(parameters, reader, auths, new Dictionary<string, string>(), progress, cancellationToken).ConfigureAwait(false);
         }
+        catch (Exception) when (contextFailure is not null)
+        {
+            throw contextFailure;
+        }
         catch (DockerApiException e)
         {
             throw new AiException(AiErrors.EngineRequestFailed, null, "the build", e.ResponseBody?.Trim() ?? e.Message, Endpoint);
@@ -149,6 +160,7 @@ public sealed partial class DockerEngine : IContainerEngine
             throw new AiException(AiErrors.EngineConnectionLost, null, Endpoint, "the build", EngineFailure.Reason(e));
         }
         await writer.ConfigureAwait(false);
+        if (contextFailure is not null) throw contextFailure;
         log.Message(AiLogLevel.Detail, $"AiContainers: engine build took {watch.ElapsedMilliseconds} ms (context {contextBytes} bytes; first engine message after {progress.FirstMessageMs} ms)");
 
         if (progress.Error is { } error)

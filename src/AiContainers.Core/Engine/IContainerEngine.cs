@@ -3,13 +3,22 @@ using AiContainers.Core.Registry;
 
 namespace AiContainers.Core.Engine;
 
-/// <summary>What a build needs: the context folder (with its Dockerfile), the names to tag, and logins for base-image pulls.</summary>
+/// <summary>
+/// What a build needs: the context folder (with its Dockerfile), the names to tag, and logins for base-image pulls.
+/// <paramref name="VerifiedFiles"/>: context files (model cache blobs linked in) whose bytes are checked as they are sent.
+/// </summary>
 public sealed record EngineBuildRequest(
     string ContextDirectory,
     IReadOnlyList<string> Tags,
     IReadOnlyDictionary<string, RegistryCredential> PullCredentials,
     string? NetworkMode = null,
-    IReadOnlyDictionary<string, string>? BuildArgs = null);
+    VerifiedContextFiles? VerifiedFiles = null);
+
+/// <summary>
+/// Files of a build context that must still have the SHA-256 they were verified as (context-relative '/'-separated
+/// path to hex digest), and the cache they came from, named when one changed (AIC5109).
+/// </summary>
+public sealed record VerifiedContextFiles(IReadOnlyDictionary<string, string> Sha256ByPath, string CacheDirectory);
 
 public sealed record EngineBuildResult(string ImageId, long ContextBytes, int ContextFiles);
 

@@ -25,9 +25,21 @@ public static class BuildContextWriter
     /// needs no entry here.
     /// </summary>
     public static IReadOnlyList<string> NotInContext(AiImageSpec spec)
-        => new[] { Publishing.PublishOutputs.ImageJson, "*.tmp-*", WeightsFolder + "/", DockerBuildScript.FileName }
-            .Concat(Deploy.DeployFilesGenerator.Generate(spec, spec.Deploy).Select(f => f.RelativePath.Split('/')[0] + (f.RelativePath.Contains('/') ? "/" : "")))
+        => new[] { Publishing.PublishOutputs.ImageJson, "*.tmp-*", WeightsFolder + "/", DockerBuildScript.FileName, PlatformContexts.Folder + "/" }
+            .Concat(DeployTopLevelNames(spec.Deploy))
             .Distinct(StringComparer.Ordinal).ToList();
+
+    // The deploy generators' own path constants, in DeployFilesGenerator.Generate's order. Generating the files just to
+    // list their names cost ~1 s of every publish (the first KubernetesYaml.Serialize in the process), measured by
+    // bench/code-change-publish.sh; WriteAiDeployFiles generates them once.
+    private static IEnumerable<string> DeployTopLevelNames(Deploy.DeploySpec deploy)
+    {
+        yield return Deploy.DockerRunGenerator.FileName;
+        yield return Deploy.ComposeGenerator.FileName;
+        if (deploy.HasCompanion(Deploy.ComposeCompanions.Postgres)) yield return Deploy.ComposeGenerator.PostgresEnvExample;
+        if (deploy.HasCompanion(Deploy.ComposeCompanions.Prometheus)) yield return Deploy.ComposeGenerator.PrometheusConfigPath.Split('/')[0] + "/";
+        yield return Deploy.KubernetesGenerator.Directory + "/";
+    }
 
     /// <param name="models">The fetch result when the project declares AiModel items.</param>
     /// <summary>The weights image's context, beside the Dockerfile and excluded from the app context.</summary>
@@ -50,20 +62,8 @@ public static class BuildContextWriter
             if (IsInside(output, appSource)) throw new AiException(AiErrors.OutputPathInsideApp, "AiImageOutputPath", output, appSource);
         }
 
-        // A Python project's files and a model server's models are checked before anything is written.
-        PythonAppFilePlan? pythonFiles = null;
-        if (spec.Python is { } python)
-        {
-            pythonFiles = PythonAppFiles.Plan(python, output, spec.ProjectFiles);
-            ThrowFirstError(pythonFiles.Diagnostics);
-        }
-        IReadOnlyList<ServingFile>? servingFiles = null;
-        if (spec.Serving is { } serving)
-        {
-            var plan = ServingFiles.Plan(serving, spec.ProjectFiles);
-            ThrowFirstError(plan.Diagnostics);
-            servingFiles = plan.Files;
-        }
+        // A Python project's files and a model server's models were listed and checked once, when the spec was resolved.
+        var appFiles = spec.Python is not null || spec.Serving is not null ? AppFiles.Required(spec) : AppFileLists.None;
 
         var weights = WeightsImagePlan.For(models);
         var dockerfile = DockerfileGenerator.Generate(spec, weights);
@@ -105,21 +105,21 @@ public static class BuildContextWriter
             }
         }
 
-        if (spec.Python is { } py && pythonFiles is not null)
+        if (spec.Python is { } py)
         {
             var root = Path.GetFullPath(py.ProjectDirectory);
             var appTarget = Path.Combine(output, DockerfileGenerator.AppContextPath);
-            MirrorFiles(pythonFiles.AppFiles.ToDictionary(f => f, f => Path.Combine(root, f), StringComparer.Ordinal), appTarget);
+            MirrorFiles(appFiles.PythonApp.ToDictionary(f => f, f => Path.Combine(root, f), StringComparer.Ordinal), appTarget);
             written.Add(appTarget + Path.DirectorySeparatorChar);
             var builderTarget = Path.Combine(output, PythonAppSpec.ContextFolder);
-            MirrorFiles(pythonFiles.BuilderFiles.ToDictionary(f => f, f => Path.Combine(root, f), StringComparer.Ordinal), builderTarget);
+            MirrorFiles(appFiles.PythonBuilder.ToDictionary(f => f, f => Path.Combine(root, f), StringComparer.Ordinal), builderTarget);
             written.Add(builderTarget + Path.DirectorySeparatorChar);
         }
 
-        if (spec.Serving is { } served && servingFiles is not null)
+        if (spec.Serving is { } served)
         {
             var servingTarget = Path.Combine(output, ServingSpec.ContextFolder);
-            var files = servingFiles.ToDictionary(f => f.ContextPath, f => f.Source, StringComparer.Ordinal);
+            var files = appFiles.Serving.ToDictionary(f => f.ContextPath, f => f.Source, StringComparer.Ordinal);
             // Generated files are written after the mirror (which would delete them as unknown).
             var generated = new Dictionary<string, string>(StringComparer.Ordinal);
             if (served.Runtime == ServingRuntime.TorchServe)
@@ -137,7 +137,8 @@ public static class BuildContextWriter
         {
             var probe = spec.Build.HealthProbePath;
             var rid = spec.Dotnet?.RuntimeIdentifier ?? "linux-x64";
-            if (probe is null || !File.Exists(probe) || rid != "linux-x64")
+            // The mapper picked the probe built for this RID's architecture (PlatformTargets).
+            if (probe is null || !File.Exists(probe))
                 throw new AiException(AiErrors.HealthProbeUnavailable, "AiHealthCheckCommand", rid, probe ?? "(not set)");
             var target = Path.Combine(output, HealthProbe.ContextPath);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
@@ -193,11 +194,6 @@ public static class BuildContextWriter
         {
             if (!Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
         }
-    }
-
-    private static void ThrowFirstError(IReadOnlyList<AiDiagnostic> diagnostics)
-    {
-        if (diagnostics.FirstOrDefault(d => d.IsError) is { } error) throw new AiException(error);
     }
 
     private static void CopyIfChanged(string from, string to)

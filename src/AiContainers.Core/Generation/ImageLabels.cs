@@ -36,10 +36,13 @@ public static class ImageLabels
             Add(Prefix + "cuda", cuda.Version);
             Add(Prefix + "cudnn", cuda.CudnnMajor?.ToString() ?? "none");
             Add(Prefix + "cuda.flavor", cuda.Flavor.ToString().ToLowerInvariant());
-            Add(Prefix + "min-driver", cuda.MinimumDriver);
         }
         if (spec.Gpu.Enabled)
         {
+            // The driver requirement says one thing: only AiMinDriverVersion puts a floor here, and then the image's
+            // NVIDIA_REQUIRE_CUDA is that same floor; otherwise the base image's own NVIDIA_REQUIRE_CUDA rules alone.
+            Add(Prefix + "min-driver", spec.Gpu.Driver.MinimumDriver);
+            Add(Prefix + "require-cuda", spec.Gpu.Driver.RequireCuda);
             Add(Prefix + "gpu.capabilities", spec.Gpu.Capabilities);
             Add(Prefix + "gpu.count", spec.Gpu.GpuCount);
             Add(Prefix + "gpu.devices", spec.Gpu.GpuDevices.Count > 0 ? string.Join(",", spec.Gpu.GpuDevices) : null);

@@ -7,11 +7,19 @@ public enum LayerEntryKind { File, Directory, Symlink }
 /// (e.g. "app/Foo.dll"); <paramref name="SourcePath"/> is the host file for a <see cref="LayerEntryKind.File"/>;
 /// <paramref name="LinkTarget"/> the target of a <see cref="LayerEntryKind.Symlink"/>. <paramref name="Mode"/> holds the
 /// permission bits (0x1ED is 0755, 0x1A4 is 0644). Owner and mode are written as given, never read from the host.
+/// <paramref name="Sha256"/>, when set, is what a file's bytes were verified as (a model cache blob): the layer writer
+/// hashes them as it streams them into the tar and fails the layer with AIC5109 naming <paramref name="CacheDirectory"/>
+/// when they changed since, so a tampered cache never reaches an image.
 /// </summary>
-public sealed record LayerEntry(string Path, LayerEntryKind Kind, string? SourcePath, string? LinkTarget, int Mode, int Uid = 0, int Gid = 0)
+public sealed record LayerEntry(string Path, LayerEntryKind Kind, string? SourcePath, string? LinkTarget, int Mode, int Uid = 0, int Gid = 0,
+    string? Sha256 = null, string? CacheDirectory = null)
 {
     public static LayerEntry File(string path, string sourcePath, int mode = 0x1A4, int uid = 0, int gid = 0)
         => new(path, LayerEntryKind.File, sourcePath, null, mode, uid, gid);
+
+    /// <summary>A file whose content must still have <paramref name="sha256"/> when the layer is written.</summary>
+    public static LayerEntry VerifiedFile(string path, string sourcePath, string sha256, string cacheDirectory, int mode = 0x1A4)
+        => new(path, LayerEntryKind.File, sourcePath, null, mode, Sha256: sha256, CacheDirectory: cacheDirectory);
     public static LayerEntry Directory(string path, int mode = 0x1ED, int uid = 0, int gid = 0)
         => new(path, LayerEntryKind.Directory, null, null, mode, uid, gid);
     public static LayerEntry Symlink(string path, string linkTarget, int uid = 0, int gid = 0)

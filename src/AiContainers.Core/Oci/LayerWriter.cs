@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
 using AiContainers.Core.Diagnostics;
+using AiContainers.Core.Files;
 
 namespace AiContainers.Core.Oci;
 
@@ -158,11 +159,16 @@ public static class LayerWriter
         {
             throw new AiException(AiErrors.LayerSourceMissing, null, e.SourcePath, e.Path, description);
         }
-        await using (data.ConfigureAwait(false))
+        if (e.Sha256 is null)
         {
-            entry.DataStream = data;
-            await tar.WriteEntryAsync(entry, ct).ConfigureAwait(false);
+            await using (data.ConfigureAwait(false))
+            {
+                entry.DataStream = data;
+                await tar.WriteEntryAsync(entry, ct).ConfigureAwait(false);
+            }
+            return;
         }
+        await VerifiedTarEntry.WriteAsync(tar, entry, data, e.Sha256, e.SourcePath!, e.CacheDirectory ?? System.IO.Path.GetDirectoryName(e.SourcePath!)!, ct).ConfigureAwait(false);
     }
 
     /// <summary>

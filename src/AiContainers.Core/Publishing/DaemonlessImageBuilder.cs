@@ -55,6 +55,8 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
 
     public async Task PreflightAsync(AiImageSpec spec, CancellationToken cancellationToken)
     {
+        // Several platforms: the base must offer each, checked before any model is fetched or layer built.
+        if (PlatformContexts.IsMultiPlatform(spec)) await CheckBasePlatformsAsync(spec, cancellationToken).ConfigureAwait(false);
         if (spec.Identity is { Push: true, Registry: { } registry })
         {
             await Client(registry).PingAsync(cancellationToken).ConfigureAwait(false);
@@ -66,38 +68,56 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
         catch (AiException e) { throw new AiException(AiErrors.NothingToPublishTo, "ContainerRegistry", engine.Endpoint, e.Diagnostic.Message); }
     }
 
+    /// <summary>AIC6176 naming the first platform of ContainerRuntimeIdentifiers the base lacks, with the platforms it offers.</summary>
+    private async Task CheckBasePlatformsAsync(AiImageSpec spec, CancellationToken cancellationToken)
+    {
+        var pull = spec.Base.Pull;
+        var offered = await Client(pull.EffectiveRegistry).PlatformsAsync(pull.EffectiveRepository, pull.Digest ?? pull.Tag ?? "latest", cancellationToken).ConfigureAwait(false);
+        foreach (var target in PlatformContexts.Targets(spec))
+        {
+            var wanted = target.Platform;
+            if (!offered.Any(wanted.Accepts))
+                throw new AiException(AiErrors.BaseLacksPlatform, "ContainerRuntimeIdentifiers", spec.Base.Reference, wanted, target.RuntimeIdentifier,
+                    offered.Count == 0 ? "no platform it names" : string.Join(", ", offered));
+        }
+    }
+
+    /// <summary>One platform's image, composed: its base, its own layers, config and manifest.</summary>
+    private sealed record ComposedImage(
+        Platform Platform,
+        ResolvedImage Base,
+        IReadOnlyList<(PlannedLayer Planned, LayerBlob Blob)> Layers,
+        byte[] Config,
+        string ConfigDigest,
+        byte[] Manifest,
+        string ManifestDigest);
+
     public async Task<PublishedImage> BuildAndPushAsync(ImageBuildInputs inputs, CancellationToken cancellationToken)
     {
         var spec = inputs.Spec;
         var watch = Stopwatch.StartNew();
         var format = spec.Build.Format == ImageFormatKind.Oci ? ImageFormat.Oci : ImageFormat.Docker;
-        var platform = Platform.FromRuntimeIdentifier(spec.Dotnet?.RuntimeIdentifier ?? "linux-x64");
-
+        var multi = PlatformContexts.IsMultiPlatform(spec);
         var pull = spec.Base.Pull;
         var baseClient = Client(pull.EffectiveRegistry);
-        var baseImage = await baseClient.ResolveAsync(pull.EffectiveRepository, pull.Digest ?? pull.Tag ?? "latest", platform, cancellationToken).ConfigureAwait(false);
-        foreach (var layer in baseImage.Layers.Where(l => !OciMediaTypes.IsGzipLayer(l.MediaType) && l.MediaType is not (OciMediaTypes.DockerLayerTar or OciMediaTypes.OciLayerTar)))
-            throw new AiException(AiErrors.BaseLayerFormatUnsupported, "AiBaseImage", spec.Base.Reference, layer.MediaType);
-        _log.Message(AiLogLevel.Detail, $"AiContainers: base {spec.Base.PullReference} for {platform} is {baseImage.ManifestDigest} ({baseImage.Layers.Count} layers)");
+        // Every platform is checked, and every context found, before the first layer is written.
+        if (multi) await CheckBasePlatformsAsync(spec, cancellationToken).ConfigureAwait(false);
+        var platforms = PlatformContexts.Resolve(spec, inputs.ContextDirectory);
 
-        var plan = ImageLayerPlan.For(spec, inputs.ContextDirectory, inputs.Models);
-        var modified = plan.Modified;
-        var layers = new List<(PlannedLayer Planned, LayerBlob Blob)>();
-        foreach (var planned in plan.Layers)
+        var images = new List<ComposedImage>();
+        foreach (var (_, platform, context) in platforms)
+            images.Add(await ComposeAsync(spec, platform, context, inputs.Models, format, baseClient, cancellationToken).ConfigureAwait(false));
+        byte[]? index = null;
+        string? indexDigest = null;
+        if (multi)
         {
-            var blob = await LayerWriter.WriteAsync(planned.Entries, _cache, planned.Compression, planned.FixedTime ?? modified, planned.Description, planned.ContentKey, cancellationToken).ConfigureAwait(false);
-            layers.Add((planned, blob));
+            index = ManifestWriter.Index(format, images.Select(i => new PlatformManifest(i.ManifestDigest, i.Manifest.Length, OciMediaTypes.Manifest(format), i.Platform.Os, i.Platform.Architecture, i.Platform.Variant)).ToList());
+            indexDigest = RegistryDigest.Of(index);
         }
-        var weights = WeightsImagePlan.For(inputs.Models);
-        var config = ImageConfigWriter.Create(baseImage.ConfigBytes, ConfigInput(spec, plan, platform, weights), layers.Select(l => l.Blob).ToList(), format);
-        var configDigest = RegistryDigest.Of(config);
-        var descriptors = baseImage.Layers.Select(l => new BlobDescriptor(OciMediaTypes.MapLayer(l.MediaType, format), l.Digest, l.Size))
-            .Concat(layers.Select(l => new BlobDescriptor(OciMediaTypes.MapLayer(l.Blob.MediaType, format), l.Blob.Digest, l.Blob.Size)))
-            .ToList();
-        var manifest = ManifestWriter.Manifest(format, configDigest, config.Length, descriptors);
-        var manifestDigest = RegistryDigest.Of(manifest);
         var buildTime = watch.Elapsed;
-        _log.Message(AiLogLevel.Progress, $"AiContainers: composed {manifestDigest} on {spec.Base.Reference}: {layers.Count} layer(s) of its own in {Format.Seconds(buildTime)}");
+        _log.Message(AiLogLevel.Progress, multi
+            ? $"AiContainers: composed index {indexDigest} on {spec.Base.Reference} for {string.Join(", ", images.Select(i => $"{i.Platform} ({i.ManifestDigest}, {i.Layers.Count} layer(s) of its own)"))} in {Format.Seconds(buildTime)}"
+            : $"AiContainers: composed {images[0].ManifestDigest} on {spec.Base.Reference}: {images[0].Layers.Count} layer(s) of its own in {Format.Seconds(buildTime)}");
 
         var published = new List<PublishedLayer>();
         long sent = 0;
@@ -109,70 +129,132 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
             var target = Client(registry);
             var repository = identity.Repository;
             var sameRegistry = string.Equals(pull.EffectiveRegistry, registry, StringComparison.OrdinalIgnoreCase);
-            foreach (var layer in baseImage.Layers)
+            // Platforms share blobs (base layers of a multi-arch base rarely, a model layer always): each is checked once.
+            var present = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var image in images)
             {
-                if (await target.BlobExistsAsync(repository, layer.Digest, cancellationToken).ConfigureAwait(false)) continue;
-                if (sameRegistry && await target.TryMountBlobAsync(repository, layer.Digest, pull.EffectiveRepository, cancellationToken).ConfigureAwait(false)) continue;
-                // Another registry: the base layer streams from there to here, never to disk.
-                await target.UploadBlobAsync(repository, layer.Digest, layer.Size,
-                    () => baseClient.OpenBlobAsync(pull.EffectiveRepository, layer.Digest, cancellationToken).GetAwaiter().GetResult(), null, cancellationToken).ConfigureAwait(false);
-                sent += layer.Size;
-            }
-            foreach (var (planned, blob) in layers)
-            {
-                var isNew = !await target.BlobExistsAsync(repository, blob.Digest, cancellationToken).ConfigureAwait(false);
-                if (isNew)
+                foreach (var layer in image.Base.Layers)
                 {
-                    var progress = new TransferProgress(_log, $"layer {planned.Description}", blob.Size);
-                    await target.UploadBlobAsync(repository, blob.Digest, blob.Size, blob.Open, progress, cancellationToken).ConfigureAwait(false);
-                    sent += blob.Size;
+                    if (!present.Add(layer.Digest)) continue;
+                    if (await target.BlobExistsAsync(repository, layer.Digest, cancellationToken).ConfigureAwait(false)) continue;
+                    if (sameRegistry && await target.TryMountBlobAsync(repository, layer.Digest, pull.EffectiveRepository, cancellationToken).ConfigureAwait(false)) continue;
+                    // Another registry: the base layer streams from there to here, never to disk.
+                    await target.UploadBlobAsync(repository, layer.Digest, layer.Size,
+                        () => baseClient.OpenBlobAsync(pull.EffectiveRepository, layer.Digest, cancellationToken).GetAwaiter().GetResult(), null, cancellationToken).ConfigureAwait(false);
+                    sent += layer.Size;
                 }
-                published.Add(new PublishedLayer(planned.Description, blob.Digest, blob.Size, isNew));
+                foreach (var (planned, blob) in image.Layers)
+                {
+                    var isNew = present.Add(blob.Digest) && !await target.BlobExistsAsync(repository, blob.Digest, cancellationToken).ConfigureAwait(false);
+                    if (isNew)
+                    {
+                        var progress = new TransferProgress(_log, $"layer {planned.Description}", blob.Size);
+                        await target.UploadBlobAsync(repository, blob.Digest, blob.Size, blob.Open, progress, cancellationToken).ConfigureAwait(false);
+                        sent += blob.Size;
+                    }
+                    published.Add(new PublishedLayer(multi ? $"{image.Platform} {planned.Description}" : planned.Description, blob.Digest, blob.Size, isNew));
+                }
+                if (present.Add(image.ConfigDigest) && !await target.BlobExistsAsync(repository, image.ConfigDigest, cancellationToken).ConfigureAwait(false))
+                {
+                    var config = image.Config;
+                    await target.UploadBlobAsync(repository, image.ConfigDigest, config.Length, () => new MemoryStream(config, writable: false), null, cancellationToken).ConfigureAwait(false);
+                    sent += config.Length;
+                }
+                if (multi)
+                {
+                    // By digest: no tag points at one platform's manifest, and no tag moves until the index lands.
+                    await target.PutManifestAsync(repository, image.ManifestDigest, image.Manifest, OciMediaTypes.Manifest(format), cancellationToken).ConfigureAwait(false);
+                    sent += image.Manifest.Length;
+                }
             }
-            if (!await target.BlobExistsAsync(repository, configDigest, cancellationToken).ConfigureAwait(false))
-            {
-                await target.UploadBlobAsync(repository, configDigest, config.Length, () => new MemoryStream(config, writable: false), null, cancellationToken).ConfigureAwait(false);
-                sent += config.Length;
-            }
+            var top = index ?? images[0].Manifest;
+            var topType = index is not null ? OciMediaTypes.Index(format) : OciMediaTypes.Manifest(format);
             foreach (var tag in identity.Tags)
             {
-                digest = await target.PutManifestAsync(repository, tag, manifest, OciMediaTypes.Manifest(format), cancellationToken).ConfigureAwait(false);
-                sent += manifest.Length;
+                digest = await target.PutManifestAsync(repository, tag, top, topType, cancellationToken).ConfigureAwait(false);
+                sent += top.Length;
             }
         }
         else
         {
-            published.AddRange(layers.Select(l => new PublishedLayer(l.Planned.Description, l.Blob.Digest, l.Blob.Size, New: true)));
+            published.AddRange(images.SelectMany(i => i.Layers.Select(l => new PublishedLayer(multi ? $"{i.Platform} {l.Planned.Description}" : l.Planned.Description, l.Blob.Digest, l.Blob.Size, New: true))));
         }
 
         string? archive = null;
         string? imageId = null;
         if (spec.Build.ArchivePath is { } archivePath || !identity.Push)
         {
-            var archiveLayers = baseImage.Layers
+            List<ArchiveLayer> ArchiveLayers(ComposedImage image) => image.Base.Layers
                 .Select(l => new ArchiveLayer(l.MediaType, l.Digest, l.Size, () => baseClient.OpenBlobAsync(pull.EffectiveRepository, l.Digest, cancellationToken).GetAwaiter().GetResult()))
-                .Concat(layers.Select(l => ArchiveLayer.From(l.Blob)))
+                .Concat(image.Layers.Select(l => ArchiveLayer.From(l.Blob)))
                 .ToList();
             var tags = identity.TaggedNames.ToList();
             if (spec.Build.ArchivePath is { } path)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 var temp = path + ".partial";
-                await ImageArchiveWriter.WriteDockerArchiveAsync(temp, tags, config, archiveLayers, cancellationToken).ConfigureAwait(false);
-                File.Move(temp, path, overwrite: true);
+                if (multi)
+                {
+                    // docker-save holds one platform; an OCI layout holds them all under one index.
+                    await ImageArchiveWriter.WriteOciArchiveAsync(temp, tags[0],
+                        images.Select(i => new ArchiveImage(i.Config, ArchiveLayers(i), i.Platform.Os, i.Platform.Architecture, i.Platform.Variant)).ToList(), cancellationToken).ConfigureAwait(false);
+                    File.Move(temp, path, overwrite: true);
+                    _log.Message(AiLogLevel.Progress, $"AiContainers: wrote {path}, an OCI layout with {images.Count} platforms (skopeo copy --all oci-archive:, podman load)");
+                }
+                else
+                {
+                    await ImageArchiveWriter.WriteDockerArchiveAsync(temp, tags, images[0].Config, ArchiveLayers(images[0]), cancellationToken).ConfigureAwait(false);
+                    File.Move(temp, path, overwrite: true);
+                    _log.Message(AiLogLevel.Progress, $"AiContainers: wrote {path} (docker load -i, podman load -i, skopeo copy docker-archive:)");
+                }
                 archive = path;
-                _log.Message(AiLogLevel.Progress, $"AiContainers: wrote {path} (docker load -i, podman load -i, skopeo copy docker-archive:)");
             }
             if (!identity.Push && spec.Build.ArchivePath is null)
             {
-                imageId = await LoadIntoEngineAsync(tags, config, archiveLayers, cancellationToken).ConfigureAwait(false);
+                // An engine holds one platform per tag: the one this machine runs, else the primary.
+                var local = images.FirstOrDefault(i => i.Platform.Accepts(HostPlatform())) ?? images[0];
+                if (multi) _log.Message(AiLogLevel.Progress, $"AiContainers: the engine holds one platform per tag; loading {local.Platform} (set ContainerRegistry or ContainerArchiveOutputPath for all {images.Count})");
+                imageId = await LoadIntoEngineAsync(tags, local.Config, ArchiveLayers(local), cancellationToken).ConfigureAwait(false);
             }
         }
 
-        var size = baseImage.Layers.Sum(l => l.Size) + layers.Sum(l => l.Blob.Size) + config.Length;
-        return new PublishedImage(identity, "Daemonless", spec.Build.BuilderReason, imageId ?? configDigest, digest ?? (identity.Push ? manifestDigest : null), size,
+        var size = images.Sum(i => i.Base.Layers.Sum(l => l.Size) + i.Layers.Sum(l => l.Blob.Size) + i.Config.Length);
+        return new PublishedImage(identity, "Daemonless", spec.Build.BuilderReason, imageId ?? images[0].ConfigDigest, digest ?? (identity.Push ? indexDigest ?? images[0].ManifestDigest : null), size,
             digest is not null, sent, buildTime, watch.Elapsed, published, archive);
     }
+
+    /// <summary>The base's manifest for <paramref name="platform"/>, the layers from <paramref name="context"/>, the config and the manifest.</summary>
+    private async Task<ComposedImage> ComposeAsync(AiImageSpec spec, Platform platform, string context, ModelFetchResult? models, ImageFormat format, RegistryClient baseClient, CancellationToken cancellationToken)
+    {
+        var pull = spec.Base.Pull;
+        var baseImage = await baseClient.ResolveAsync(pull.EffectiveRepository, pull.Digest ?? pull.Tag ?? "latest", platform, cancellationToken).ConfigureAwait(false);
+        foreach (var layer in baseImage.Layers.Where(l => !OciMediaTypes.IsGzipLayer(l.MediaType) && l.MediaType is not (OciMediaTypes.DockerLayerTar or OciMediaTypes.OciLayerTar)))
+            throw new AiException(AiErrors.BaseLayerFormatUnsupported, "AiBaseImage", spec.Base.Reference, layer.MediaType);
+        _log.Message(AiLogLevel.Detail, $"AiContainers: base {spec.Base.PullReference} for {platform} is {baseImage.ManifestDigest} ({baseImage.Layers.Count} layers)");
+
+        var plan = ImageLayerPlan.For(spec, context, models);
+        var modified = plan.Modified;
+        var layers = new List<(PlannedLayer Planned, LayerBlob Blob)>();
+        foreach (var planned in plan.Layers)
+        {
+            var blob = await LayerWriter.WriteAsync(planned.Entries, _cache, planned.Compression, planned.FixedTime ?? modified, planned.Description, planned.ContentKey, cancellationToken).ConfigureAwait(false);
+            layers.Add((planned, blob));
+        }
+        var weights = WeightsImagePlan.For(models);
+        var config = ImageConfigWriter.Create(baseImage.ConfigBytes, ConfigInput(spec, plan, platform, weights), layers.Select(l => l.Blob).ToList(), format);
+        var configDigest = RegistryDigest.Of(config);
+        var descriptors = baseImage.Layers.Select(l => new BlobDescriptor(OciMediaTypes.MapLayer(l.MediaType, format), l.Digest, l.Size))
+            .Concat(layers.Select(l => new BlobDescriptor(OciMediaTypes.MapLayer(l.Blob.MediaType, format), l.Blob.Digest, l.Blob.Size)))
+            .ToList();
+        var manifest = ManifestWriter.Manifest(format, configDigest, config.Length, descriptors);
+        return new ComposedImage(platform, baseImage, layers, config, configDigest, manifest, RegistryDigest.Of(manifest));
+    }
+
+    private static Platform HostPlatform() => System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
+    {
+        System.Runtime.InteropServices.Architecture.Arm64 => Platform.LinuxArm64,
+        _ => Platform.LinuxAmd64,
+    };
 
     /// <summary>No registry and no archive: the image goes into the local engine, as `docker load` would put it.</summary>
     private async Task<string> LoadIntoEngineAsync(IReadOnlyList<string> tags, byte[] config, IReadOnlyList<ArchiveLayer> layers, CancellationToken cancellationToken)

@@ -41,7 +41,7 @@ public sealed class DockerImageBuilder : IImageBuilder
         await EnsureEngineAsync(cancellationToken).ConfigureAwait(false);
         long sent = 0;
         if (WeightsImagePlan.For(inputs.Models) is { } weights)
-            sent += await EnsureWeightsImageAsync(weights, inputs.WeightsContextDirectory!, cancellationToken).ConfigureAwait(false);
+            sent += await EnsureWeightsImageAsync(weights, inputs.WeightsContextDirectory!, VerifiedWeights(inputs.Models!), cancellationToken).ConfigureAwait(false);
 
         var tags = spec.Identity.TaggedNames.ToList();
         _log.Message(AiLogLevel.Progress, $"AiContainers: building {string.Join(", ", tags)} with the engine at {_engine.Endpoint}");
@@ -73,7 +73,7 @@ public sealed class DockerImageBuilder : IImageBuilder
     /// Builds the weights image only when no image of that content digest exists yet; otherwise the
     /// weights are neither read nor sent. Returns the bytes sent (0 when reused).
     /// </summary>
-    private async Task<long> EnsureWeightsImageAsync(WeightsImagePlan weights, string weightsContextDirectory, CancellationToken cancellationToken)
+    private async Task<long> EnsureWeightsImageAsync(WeightsImagePlan weights, string weightsContextDirectory, VerifiedContextFiles verified, CancellationToken cancellationToken)
     {
         if (await _engine.InspectImageAsync(weights.Reference, cancellationToken).ConfigureAwait(false) is not null)
         {
@@ -82,10 +82,21 @@ public sealed class DockerImageBuilder : IImageBuilder
         }
         var watch = Stopwatch.StartNew();
         _log.Message(AiLogLevel.Progress, $"AiContainers: building weights image {weights.Reference}");
-        var result = await _engine.BuildAsync(new EngineBuildRequest(weightsContextDirectory, new[] { weights.Reference }, new Dictionary<string, RegistryCredential>()), _log, cancellationToken).ConfigureAwait(false);
+        var result = await _engine.BuildAsync(new EngineBuildRequest(weightsContextDirectory, new[] { weights.Reference }, new Dictionary<string, RegistryCredential>(), VerifiedFiles: verified), _log, cancellationToken).ConfigureAwait(false);
         _log.Message(AiLogLevel.Summary, $"AiContainers: weights image {weights.Reference} built ({Format.Bytes(result.ContextBytes)} sent in {Format.Seconds(watch.Elapsed)})");
         return result.ContextBytes;
     }
+
+    /// <summary>
+    /// The weights context's files are hard links into the model cache: each is checked against the SHA-256 it was
+    /// verified as while the context streams to the engine (keyed by its path in the context, as ModelLayout.Write puts it).
+    /// </summary>
+    private static VerifiedContextFiles VerifiedWeights(ModelFetchResult models)
+        => new(models.Models.SelectMany(ModelLayout.Plan)
+                .Where(e => e.Kind == LayoutEntryKind.File && e.Sha256 is not null)
+                .DistinctBy(e => e.ImagePath)
+                .ToDictionary(e => WeightsImagePlan.RootFolder + "/" + e.ImagePath.TrimStart('/'), e => e.Sha256!, StringComparer.Ordinal),
+            models.CacheDirectory);
 
     /// <summary>Pings the engine once per session: a missing engine fails fast (AIC3001) before any other call.</summary>
     private async Task EnsureEngineAsync(CancellationToken cancellationToken)

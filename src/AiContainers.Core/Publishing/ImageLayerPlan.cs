@@ -46,7 +46,7 @@ public sealed record ImageLayerPlan(IReadOnlyList<PlannedLayer> Layers, string? 
         if (models is not null)
         {
             foreach (var model in models.Models.OrderBy(m => m.Name, StringComparer.Ordinal))
-                layers.Add(ModelLayer(model, contextDirectory));
+                layers.Add(ModelLayer(model, contextDirectory, models.CacheDirectory));
         }
 
         AddFolder(layers, ".NET runtime", Path.Combine(contextDirectory, ContextLayout.RuntimeFolder), workdir);
@@ -79,7 +79,11 @@ public sealed record ImageLayerPlan(IReadOnlyList<PlannedLayer> Layers, string? 
             ? DateTimeOffset.Parse(created, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal)
             : DateTimeOffset.UnixEpoch;
 
-    private static PlannedLayer ModelLayer(FetchedModel model, string contextDirectory)
+    /// <summary>
+    /// One model's layer. Its files carry the SHA-256 they were verified as, so the layer writer checks the cache
+    /// blobs as it streams them (AIC5109 on a change); a layer already cached under the content key is not read at all.
+    /// </summary>
+    private static PlannedLayer ModelLayer(FetchedModel model, string contextDirectory, string cacheDirectory)
     {
         var entries = new List<LayerEntry>();
         var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -89,8 +93,12 @@ public sealed record ImageLayerPlan(IReadOnlyList<PlannedLayer> Layers, string? 
             switch (entry.Kind)
             {
                 case LayoutEntryKind.File:
-                    entries.Add(LayerEntry.File(path, entry.SourcePath!, Regular));
-                    if (entry.Sha256 is { } sha) hashes[entry.SourcePath!] = sha;
+                    if (entry.Sha256 is { } sha)
+                    {
+                        entries.Add(LayerEntry.VerifiedFile(path, entry.SourcePath!, sha, cacheDirectory, Regular));
+                        hashes[entry.SourcePath!] = sha;
+                    }
+                    else entries.Add(LayerEntry.File(path, entry.SourcePath!, Regular));
                     break;
                 case LayoutEntryKind.Symlink:
                     entries.Add(LayerEntry.Symlink(path, entry.LinkTarget!));

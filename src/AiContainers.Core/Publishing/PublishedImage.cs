@@ -23,7 +23,7 @@ public sealed record PublishedImage(
     IReadOnlyList<PublishedLayer> Layers,
     string? ArchivePath = null)
 {
-    public string Reference => Identity.Name + ":" + Identity.Tags[0];
+    public string Reference => Identity.TaggedNames.First();
 
     public string ToJson() => JsonSerializer.Serialize(new
     {

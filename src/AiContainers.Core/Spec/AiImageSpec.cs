@@ -57,6 +57,10 @@ public sealed record AiImageSpec
     public DownloadLimits Downloads { get; init; } = DownloadLimits.Default;
     /// <summary>The project folder and AiAllowFilesOutsideProject: which host files may be copied into an image.</summary>
     public Files.ProjectFileRule? ProjectFiles { get; init; }
+    /// <summary>A Python project's or model server's files, listed once at resolve time (<see cref="AiContainers.Core.Spec.AppFiles.Resolve"/>); null before.</summary>
+    public AppFileLists? AppFiles { get; init; }
+    /// <summary>ContainerRuntimeIdentifiers: the platforms published, the first the primary (the one the Dockerfile builds); empty means <see cref="DotnetAppSpec.RuntimeIdentifier"/> alone.</summary>
+    public IReadOnlyList<PlatformTarget> Platforms { get; init; } = Array.Empty<PlatformTarget>();
 }
 
 public sealed record NameValue(string Name, string Value);
@@ -89,7 +93,9 @@ public sealed record BaseImageSpec(ImageReference Image, ImageReference Pull, Cu
     [JsonIgnore] public bool Mirrored => Pull != Image;
 }
 
-public sealed record CudaBaseSpec(string Version, int? CudnnMajor, CudaFlavor Flavor, string Os, string MinimumDriver, bool FromCatalog)
+/// <param name="BaseRequireCuda">The NVIDIA_REQUIRE_CUDA the base image itself sets (amd64), with its brand=…,driver>=… clauses,
+/// where the catalog knows it; null when unknown. A fact about the base, not a choice: see <see cref="DriverRequirement"/>.</param>
+public sealed record CudaBaseSpec(string Version, int? CudnnMajor, CudaFlavor Flavor, string Os, string? BaseRequireCuda, bool FromCatalog)
 {
     public string MajorMinor
     {
@@ -97,17 +103,47 @@ public sealed record CudaBaseSpec(string Version, int? CudnnMajor, CudaFlavor Fl
     }
 }
 
+/// <summary>
+/// Which NVIDIA drivers may run the image: computed once (AiImageSpecMapper.MapGpu) and read by the image's
+/// environment and labels; docker-run.sh, compose.yaml and the Kubernetes manifests run that image, so the
+/// NVIDIA container toolkit applies the same requirement there. Without AiMinDriverVersion the base image's own
+/// NVIDIA_REQUIRE_CUDA stays in force (<see cref="RequireCuda"/> null): its "cuda>=X.Y" is ORed with
+/// brand=…,driver>=… clauses that admit data-center drivers through forward compatibility, and overriding it
+/// would refuse drivers the base accepts. With AiMinDriverVersion the image sets NVIDIA_REQUIRE_CUDA to
+/// "driver>=V" alone, so the toolkit accepts exactly the drivers from V up (a space ORs constraints and a comma
+/// ANDs them, so adding "cuda>=X.Y" either way would make V mean something else).
+/// </summary>
+/// <param name="MinimumDriver">AiMinDriverVersion; null when unset (the base's requirement applies).</param>
+/// <param name="FromUser">True when AiMinDriverVersion set it.</param>
+/// <param name="RequireCuda">The NVIDIA_REQUIRE_CUDA value the image sets, or null to keep the base image's.</param>
+/// <param name="BaseRequireCuda">The base image's own NVIDIA_REQUIRE_CUDA where known.</param>
+public sealed record DriverRequirement(string? MinimumDriver, bool FromUser, string? RequireCuda, string? BaseRequireCuda)
+{
+    /// <summary>The base's requirement is kept: nothing set, nothing claimed.</summary>
+    public static DriverRequirement KeepBase(string? baseRequireCuda) => new(null, false, null, baseRequireCuda);
+
+    /// <summary>AiMinDriverVersion V: the toolkit accepts every driver from V up, and no other.</summary>
+    public static DriverRequirement AtLeast(string driver, string? baseRequireCuda) => new(driver, true, "driver>=" + driver, baseRequireCuda);
+
+    /// <summary>What the NVIDIA container toolkit checks at run time; null when the base's value is not known here.</summary>
+    [JsonIgnore] public string? Effective => RequireCuda ?? BaseRequireCuda;
+}
+
 public sealed record GpuSpec(
     bool Enabled,
     string VisibleDevices,
     string Capabilities,
-    string? RequireCuda,
+    DriverRequirement Driver,
     string? GpuCount,
     IReadOnlyList<string> GpuDevices,
     string? ShmSize,
     string? MemoryLimit,
     string? MemorySwap,
-    string? CpuLimit);
+    string? CpuLimit)
+{
+    /// <summary>The NVIDIA_REQUIRE_CUDA the image sets (null: the base image's stays); see <see cref="DriverRequirement"/>.</summary>
+    [JsonIgnore] public string? RequireCuda => Enabled ? Driver.RequireCuda : null;
+}
 
 /// <summary>How a published .NET app gets into the image.</summary>
 public sealed record DotnetAppSpec(

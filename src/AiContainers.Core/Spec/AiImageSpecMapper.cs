@@ -67,8 +67,9 @@ public static partial class AiImageSpecMapper
         // What the referenced packages and requirement pins need decides (or checks) the CUDA version.
         var inference = CudaRequirementInference.Infer(new CudaInferenceInput
         {
-            Packages = PackageReferenceInfo.FromItems(input.Items("PackageReference"), input.Items("PackageVersion")),
-            PythonRequirements = input.Get("_AiPythonRequirementsText"),
+            // What restore resolved (project.assets.json), transitive packages included.
+            Packages = PackageReferenceInfo.FromAssets(input.FileText(PackageReferenceInfo.AssetsFileProperty), input.Get(PackageReferenceInfo.AssetsFileProperty), bag),
+            PythonRequirements = input.FileText("AiPythonRequirements"),
             CudaVersion = input.Get("AiCudaVersion"),
             CudnnVersion = input.Get("AiCudnnVersion"),
             Gpu = gpuEnabled,
@@ -78,7 +79,7 @@ public static partial class AiImageSpecMapper
         var baseImage = servingRuntime is { } runtime
             ? MapServingBase(input, bag, catalog, mirror, gpuEnabled, inference, runtime)
             : MapBase(input, bag, catalog, mirror, gpuEnabled, inference);
-        var gpu = MapGpu(input, bag, gpuEnabled, baseImage?.Cuda);
+        var gpu = MapGpu(input, bag, gpuEnabled, baseImage?.Cuda, catalog);
         var dotnet = kind == AiAppKind.Dotnet ? MapDotnet(input, bag, mirror) : null;
         var python = kind == AiAppKind.Python ? PythonSpecMapper.Map(input, bag, baseImage) : null;
         if (kind is AiAppKind.TorchServe or AiAppKind.TensorFlowServing) PythonSpecMapper.ReportIgnored(input, bag);
@@ -104,6 +105,10 @@ public static partial class AiImageSpecMapper
         var labels = MapNameValues(input, bag, "ContainerLabel", name => LabelKeyRegex().IsMatch(name),
             name => bag.Report(AiErrors.InvalidLabelName, "ContainerLabel", name));
         var health = MapHealthCheck(input, bag, ports, serving?.HealthEndpoint);
+        // ---- ContainerRuntimeIdentifiers (multi-platform, see PlatformTargets): the first entry is the primary platform.
+        var platforms = PlatformTargets.Map(input, bag, dotnet, health);
+        if (dotnet is not null && platforms.Count > 0)
+            dotnet = dotnet with { RuntimeIdentifier = platforms[0].RuntimeIdentifier, PublishDirectory = platforms[0].PublishDirectory ?? dotnet.PublishDirectory };
         var packages = MapSystemPackages(input, bag);
         var runCommands = MapRunCommands(input, bag);
         var command = MapCommand(input, bag, "AiCommand");
@@ -119,7 +124,7 @@ public static partial class AiImageSpecMapper
         var archive = input.Get("ContainerArchiveOutputPath") is { } archiveText
             ? Path.GetFullPath(archiveText.EndsWith('/') || archiveText.EndsWith('\\') ? Path.Combine(archiveText, projectName.ToLowerInvariant() + ".tar.gz") : archiveText, input.Get("MSBuildProjectDirectory") ?? ".")
             : null;
-        var build = new BuildSettings(builder, outputDirectory, mirror.ToString(), input.Get("_AiHealthProbePath"), "", format, archive);
+        var build = new BuildSettings(builder, outputDirectory, mirror.ToString(), platforms.FirstOrDefault()?.HealthProbePath ?? input.Get("_AiHealthProbePath"), "", format, archive);
 
         if (bag.HasErrors || baseImage is null || identity is null || gpu is null || user is null
             || (kind == AiAppKind.Python && python is null) || (servingRuntime is not null && serving is null))
@@ -150,6 +155,7 @@ public static partial class AiImageSpecMapper
             Models = models,
             Downloads = downloads,
             ProjectFiles = projectFiles,
+            Platforms = platforms,
         };
         var (resolvedBuilder, reason) = BuilderSelection.Resolve(builder, spec, bag);
         if (archive is not null && resolvedBuilder is AiImageBuilderKind.Docker) bag.Report(AiErrors.ArchiveNeedsDaemonless, "ContainerArchiveOutputPath", "Docker");
@@ -210,18 +216,18 @@ public static partial class AiImageSpecMapper
         var explicitBase = input.Get("AiBaseImage");
         var cudaText = input.Get("AiCudaVersion");
         var minDriver = input.Get("AiMinDriverVersion");
-        if (minDriver is not null && !DriverRegex().IsMatch(minDriver)) { bag.Report(AiErrors.InvalidDriverVersion, "AiMinDriverVersion", minDriver); minDriver = null; }
+        if (minDriver is not null && !DriverRegex().IsMatch(minDriver)) bag.Report(AiErrors.InvalidDriverVersion, "AiMinDriverVersion", minDriver);
 
         if (explicitBase is not null)
         {
             if (cudaText is not null) { bag.Report(AiErrors.BaseImageAndCudaVersion, "AiBaseImage", explicitBase, cudaText); return null; }
             foreach (var ignored in new[] { "AiCudnnVersion", "AiCudaFlavor", "AiBaseOs" }.Where(p => input.Get(p) is not null))
-                bag.Report(AiErrors.CudnnIgnoredWithBaseImage, ignored, ignored, explicitBase);
+                bag.Report(AiErrors.CudaOptionIgnoredWithBaseImage, ignored, ignored, explicitBase);
             var reference = ImageReference.TryParse(explicitBase, out var error);
             if (reference is null) { bag.Report(AiErrors.InvalidImageReference, "AiBaseImage", "AiBaseImage", explicitBase, error); return null; }
             if (reference.IsLatestOrUntagged) bag.Report(AiErrors.LatestBaseTag, "AiBaseImage", "AiBaseImage", explicitBase);
             // nvidia/cuda, pytorch/pytorch, tensorflow/tensorflow:*-gpu … carry their CUDA into labels and checks.
-            var cuda = gpu ? FrameworkImages.Cuda(reference, catalog, minDriver) : null;
+            var cuda = gpu ? FrameworkImages.Cuda(reference, catalog) : null;
             return new BaseImageSpec(reference, mirror.Rewrite(reference), cuda, string.IsNullOrEmpty(cuda?.Os) ? null : cuda.Os, ChosenByUser: true);
         }
 
@@ -236,7 +242,7 @@ public static partial class AiImageSpecMapper
         }
 
         var cudaSpec = CudaBaseResolver.Resolve(catalog, cudaText ?? inference.CudaText ?? catalog.DefaultVersion.ToString(), input.Get("AiCudnnVersion") ?? inference.CudnnText,
-            input.Get("AiCudaFlavor"), input.Get("AiBaseOs"), minDriver, bag);
+            input.Get("AiCudaFlavor"), input.Get("AiBaseOs"), bag);
         if (cudaSpec is null) return null;
         var release = catalog.Find(Version.Parse(cudaSpec.Version), exactPatch: true)!;
         var cudaReference = new ImageReference(null, CudaImageCatalog.Repository, CudaImageCatalog.Tag(release, cudaSpec.CudnnMajor, cudaSpec.Flavor, cudaSpec.Os), null);
@@ -249,14 +255,13 @@ public static partial class AiImageSpecMapper
         if (!ServingSpecMapper.CheckNoCudaProperties(input, bag, runtime)) return null;
         if (input.Get("AiBaseImage") is not null) return MapBase(input, bag, catalog, mirror, gpu, inference);
         var reference = ImageReference.TryParse(ServingSpec.DefaultBase(runtime, gpu), out _)!;
-        var minDriver = input.Get("AiMinDriverVersion") is { } d && DriverRegex().IsMatch(d) ? d : null;
-        var cuda = gpu ? FrameworkImages.Cuda(reference, catalog, minDriver) : null;
+        var cuda = gpu ? FrameworkImages.Cuda(reference, catalog) : null;
         return new BaseImageSpec(reference, mirror.Rewrite(reference), cuda, string.IsNullOrEmpty(cuda?.Os) ? null : cuda.Os, ChosenByUser: true);
     }
 
     // ---------------------------------------------------------------- GPU
 
-    private static GpuSpec? MapGpu(ProjectInputs input, DiagnosticBag bag, bool enabled, CudaBaseSpec? cuda)
+    private static GpuSpec? MapGpu(ProjectInputs input, DiagnosticBag bag, bool enabled, CudaBaseSpec? cuda, CudaImageCatalog catalog)
     {
         var count = input.Get("AiGpuCount");
         var devicesText = input.Get("AiGpuDevices");
@@ -304,9 +309,36 @@ public static partial class AiImageSpecMapper
 
         if (!ok) return null;
         var visible = devices.Count > 0 ? string.Join(",", devices) : "all";
-        // Comma means AND for the NVIDIA container toolkit: the CUDA version and, when overridden, the driver.
-        var require = cuda is null ? null : $"cuda>={cuda.MajorMinor}" + (input.Get("AiMinDriverVersion") is { } d && DriverRegex().IsMatch(d) ? $",driver>={d}" : "");
-        return new GpuSpec(enabled, visible, capabilities, require, count, devices, shm, memory, swap, cpus);
+        var driver = MapDriver(input, bag, enabled, cuda, catalog);
+        return new GpuSpec(enabled, visible, capabilities, driver, count, devices, shm, memory, swap, cpus);
+    }
+
+    /// <summary>
+    /// The driver requirement, decided here and nowhere else (see <see cref="DriverRequirement"/>). AIC1036 for a
+    /// malformed AiMinDriverVersion is MapBase's; a value below the CUDA major's minor-version-compatibility floor
+    /// is kept (forward compatibility on data-center GPUs can run it) with a warning saying what it means.
+    /// </summary>
+    private static DriverRequirement MapDriver(ProjectInputs input, DiagnosticBag bag, bool enabled, CudaBaseSpec? cuda, CudaImageCatalog catalog)
+    {
+        var baseValue = cuda?.BaseRequireCuda;
+        if (!enabled || input.Get("AiMinDriverVersion") is not { } text || !DriverRegex().IsMatch(text)) return DriverRequirement.KeepBase(baseValue);
+        if (cuda is not null && catalog.MinimumDriver(System.Version.Parse(cuda.Version)) is { } floor && CompareDriver(text, floor) < 0)
+            bag.Report(AiErrors.MinDriverBelowCudaFloor, "AiMinDriverVersion", text, floor, System.Version.Parse(cuda.Version).Major, cuda.Version);
+        return DriverRequirement.AtLeast(text, baseValue);
+    }
+
+    /// <summary>Driver versions compare part by part as numbers: 535.104.05 is newer than 535.54.03.</summary>
+    private static int CompareDriver(string a, string b)
+    {
+        var x = a.Split('.').Select(Part).ToList();
+        var y = b.Split('.').Select(Part).ToList();
+        static long Part(string p) => long.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : long.MaxValue;
+        for (var i = 0; i < Math.Max(x.Count, y.Count); i++)
+        {
+            var c = (i < x.Count ? x[i] : 0).CompareTo(i < y.Count ? y[i] : 0);
+            if (c != 0) return c;
+        }
+        return 0;
     }
 
     // ---------------------------------------------------------------- .NET app
@@ -429,7 +461,7 @@ public static partial class AiImageSpecMapper
         else if (portText is not null)
         {
             if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
-            { bag.Report(AiErrors.InvalidDeployPort, "AiHealthCheckPort", "AiHealthCheckPort", portText); return null; }
+            { bag.Report(AiErrors.InvalidPortProperty, "AiHealthCheckPort", "AiHealthCheckPort", portText); return null; }
         }
         else if (ports.FirstOrDefault(p => p.Protocol == "tcp") is { } first) port = first.Number;
         // A ContainerPort item that is itself wrong has its own error; "add a ContainerPort item" would mislead.
@@ -474,7 +506,7 @@ public static partial class AiImageSpecMapper
         var text = input.Get(property);
         if (text is null) return new();
         var words = CommandLine.TrySplit(text);
-        if (words is null || words.Count == 0) { bag.Report(AiErrors.InvalidAppendedCommand, property, property, text); return new(); }
+        if (words is null || words.Count == 0) { bag.Report(AiErrors.InvalidCommandLine, property, property, text); return new(); }
         return words.ToList();
     }
 

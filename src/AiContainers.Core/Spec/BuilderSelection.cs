@@ -28,6 +28,19 @@ public static class BuilderSelection
     {
         var needs = RunNeeds(spec);
         var frameworkDependent = spec.Dotnet is { SelfContained: false };
+        // Several platforms: only the daemonless builder composes one image per platform and an index over them.
+        if (spec.Platforms.Count > 1 && requested is not AiImageBuilderKind.None)
+        {
+            var count = spec.Platforms.Count;
+            var rids = string.Join(", ", spec.Platforms.Select(p => p.RuntimeIdentifier));
+            if (requested == AiImageBuilderKind.Docker) { bag.Report(AiErrors.DockerBuilderOnePlatform, "AiImageBuilder", count, rids); return (requested, "AiImageBuilder=Docker"); }
+            if (requested == AiImageBuilderKind.Auto)
+            {
+                foreach (var need in needs) bag.Report(AiErrors.MultiPlatformNeedsRun, need.Property, count, need.Property, need.Why);
+                if (frameworkDependent) bag.Report(AiErrors.MultiPlatformFrameworkDependent, "SelfContained", count, spec.Dotnet!.RuntimeImage);
+                return (AiImageBuilderKind.Daemonless, $"Auto: ContainerRuntimeIdentifiers names {count} platforms ({rids})");
+            }
+        }
         switch (requested)
         {
             case AiImageBuilderKind.None:

@@ -14,8 +14,9 @@ public sealed record InputItem(string Include, IReadOnlyDictionary<string, strin
 }
 
 /// <summary>
-/// Everything the mapper reads: project properties, items by item type, and the few environment
-/// variables that matter (SOURCE_DATE_EPOCH). Passed in explicitly so mapping stays pure.
+/// Everything the mapper reads: project properties, items by item type, the few environment
+/// variables that matter (SOURCE_DATE_EPOCH), and the text of the files the task read for it (the
+/// requirements file). Passed in explicitly so mapping stays pure.
 /// </summary>
 public sealed class ProjectInputs
 {
@@ -24,6 +25,7 @@ public sealed class ProjectInputs
     // What the mapper reads: the items with their control characters removed (see Readable).
     private readonly Dictionary<string, List<InputItem>> _readableItems = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _environment = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _fileTexts = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Sets a property; null removes it.</summary>
     public ProjectInputs Set(string name, string? value)
@@ -45,6 +47,21 @@ public sealed class ProjectInputs
     public ProjectInputs Add(string itemType, string include, params (string Name, string Value)[] metadata)
         => Add(itemType, new InputItem(include, metadata.ToDictionary(m => m.Name, m => m.Value, StringComparer.OrdinalIgnoreCase)));
 
+    /// <summary>
+    /// The content of the file the property <paramref name="property"/> names (AiPythonRequirements), read by the task
+    /// so the mapper does no I/O; null removes it. Multi-line by nature, so never subject to the control-character rule
+    /// of property values, and never written anywhere: the mapper only reads facts out of it (the pins that decide CUDA).
+    /// </summary>
+    public ProjectInputs SetFileText(string property, string? text)
+    {
+        if (text is null) _fileTexts.Remove(property);
+        else _fileTexts[property] = text;
+        return this;
+    }
+
+    /// <summary>The text <see cref="SetFileText"/> recorded for the file <paramref name="property"/> names, or null.</summary>
+    public string? FileText(string property) => _fileTexts.TryGetValue(property, out var text) ? text : null;
+
     public ProjectInputs SetEnvironment(string name, string? value)
     {
         if (value is not null) _environment[name] = value;
@@ -55,7 +72,6 @@ public sealed class ProjectInputs
     public string? Get(string name)
     {
         if (!_properties.TryGetValue(name, out var v) || string.IsNullOrWhiteSpace(v)) return null;
-        if (MultiLineProperties.Contains(name)) return v.Trim();
         return NullIfBlank(Readable(FoldedProperties.Contains(name) ? Fold(v) : v.Trim()));
     }
 
@@ -81,12 +97,6 @@ public sealed class ProjectInputs
         => _environment.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
 
     public IEnumerable<string> PropertyNames => _properties.Keys;
-
-    /// <summary>
-    /// Properties whose text is not a single value but a file or free prose, read by the product as
-    /// such: the requirements file's content (split into lines by the CUDA inference, never written out).
-    /// </summary>
-    private static readonly HashSet<string> MultiLineProperties = new(StringComparer.OrdinalIgnoreCase) { "_AiPythonRequirementsText" };
 
     /// <summary>
     /// Properties that NuGet packaging lets a project write over several lines and that reach only an
@@ -125,7 +135,6 @@ public sealed class ProjectInputs
     {
         foreach (var (name, raw) in _properties.OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase))
         {
-            if (MultiLineProperties.Contains(name)) continue;
             // A folded property is checked after folding: what is left (NUL, ESC…) is no whitespace.
             var value = FoldedProperties.Contains(name) ? Fold(raw) : raw.Trim();
             if (FindControlCharacter(value) is { } bad)

@@ -18,8 +18,10 @@ public sealed class DockerfileGoldenTests
         yield return Case("cuda13-ubuntu22", i => i.Set("AiCudaVersion", "13.0.1").Set("AiBaseOs", "ubuntu22.04"));
         yield return Case("explicit-cuda-base", i => i.Set("AiBaseImage", "nvidia/cuda:12.1.1-cudnn8-runtime-ubuntu22.04"));
         yield return Case("explicit-pytorch-base", i => i.Set("AiBaseImage", "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime"));
+        // What restore resolved (project.assets.json), as the task hands it over.
         yield return Case("inferred-from-onnxruntime-gpu", i => i
-            .Add("PackageReference", "Microsoft.ML.OnnxRuntime.Gpu.Linux", ("Version", "1.20.1")));
+            .Set("_AiProjectAssetsFile", "/src/demo/obj/project.assets.json")
+            .SetFileText("_AiProjectAssetsFile", """{"version":3,"libraries":{"Microsoft.ML.OnnxRuntime.Gpu.Linux/1.20.1":{"type":"package"}}}"""));
         yield return Case("explicit-cpu-base-digest", i => i.Set("AiGpu", "false")
             .Set("AiBaseImage", "registry.example.com/base/debian@sha256:" + new string('a', 64)));
         yield return Case("ports-env-health", i => i.Set("AiCudaVersion", "12.6")

@@ -66,10 +66,10 @@ public sealed class ImageReferenceTests
         Assert.AreEqual("nvidia/cuda:12.3.2-cudnn9-devel-ubuntu22.04", spec.Base.Reference);
         spec = Inputs.Spec(Inputs.WebApp().Set("AiCudaVersion", "11.6").Set("AiCudnnVersion", "8"));
         Assert.AreEqual("nvidia/cuda:11.6.2-cudnn8-runtime-ubuntu20.04", spec.Base.Reference);
-        Assert.AreEqual("450.80.02", spec.Base.Cuda!.MinimumDriver);
+        StringAssert.StartsWith(spec.Base.Cuda!.BaseRequireCuda, "cuda>=11.6 brand=");
         spec = Inputs.Spec(Inputs.WebApp().Set("AiCudaVersion", "13.0"));
-        Assert.AreEqual("nvidia/cuda:13.0.1-runtime-ubuntu24.04", spec.Base.Reference);
-        Assert.AreEqual("cuda>=13.0", spec.Gpu.RequireCuda);
+        Assert.AreEqual("nvidia/cuda:13.0.2-runtime-ubuntu24.04", spec.Base.Reference);
+        Assert.IsNull(spec.Gpu.RequireCuda, "the base image's own NVIDIA_REQUIRE_CUDA stays unless AiMinDriverVersion is set");
     }
 
     [TestMethod]

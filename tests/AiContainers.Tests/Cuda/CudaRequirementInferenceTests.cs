@@ -50,10 +50,10 @@ public sealed class CudaRequirementInferenceTests
     [DataRow("Microsoft.ML.OnnxRuntime.Gpu", "1.20.1", "12.8.1", 9)]
     [DataRow("Microsoft.ML.OnnxRuntime.Gpu.Linux", "1.22.0", "12.8.1", 9)]
     [DataRow("Microsoft.ML.OnnxRuntime.Gpu.Linux", "1.26.0", "12.8.1", 9)]
-    [DataRow("Microsoft.ML.OnnxRuntime.Gpu.Linux", "1.27.0", "13.0.1", 9)]
-    [DataRow("Microsoft.ML.OnnxRuntime.Gpu", "1.31.0", "13.0.1", 9)]
-    [DataRow("microsoft.ml.onnxruntime.gpu.linux", "[1.20.1]", "12.8.1", 9)]
-    [DataRow("Microsoft.ML.OnnxRuntime.Gpu", "1.20.*", "12.8.1", 9)]
+    [DataRow("Microsoft.ML.OnnxRuntime.Gpu.Linux", "1.27.0", "13.2.0", 9)]
+    [DataRow("Microsoft.ML.OnnxRuntime.Gpu", "1.31.0", "13.2.0", 9)]
+    [DataRow("microsoft.ml.onnxruntime.gpu.linux", "1.20.1", "12.8.1", 9)]
+    [DataRow("Microsoft.ML.OnnxRuntime.Gpu", "1.20.0-rc.1", "12.8.1", 9)]
     [DataRow("Microsoft.ML.OnnxRuntime.Gpu", "1.23.0-rc.2", "12.8.1", 9)]
     public void Onnx_runtime_gpu_package_gets_its_cuda_and_cudnn(string package, string version, string release, int cudnn)
         => AssertChose(Infer(packages: $"{package} {version}"), release, cudnn);
@@ -82,7 +82,7 @@ public sealed class CudaRequirementInferenceTests
     [DataRow("torch==2.7.1+cu118", "11.8.0")]
     [DataRow("torch==2.7.1+cu128", "12.8.1")]
     [DataRow("torch==2.8.0+cu129", "12.9.1")]
-    [DataRow("torch==2.9.1+cu130", "13.0.1")]
+    [DataRow("torch==2.9.1+cu130", "13.0.2")]
     [DataRow("Torch==2.5.1+cu121 ; sys_platform == 'linux'", "12.1.1")]
     [DataRow("--index-url https://download.pytorch.org/whl/cu118\ntorch==2.5.1\ntorchvision==0.20.1", "11.8.0")]
     [DataRow("numpy<2\n--extra-index-url https://download.pytorch.org/whl/cu124\ntorch==2.5.1  # pinned for the model", "12.4.1")]
@@ -337,7 +337,7 @@ public sealed class CudaRequirementInferenceTests
     [DataRow(null, "Microsoft.ML.OnnxRuntime.Gpu 1.40.0", "PackageReference")]
     [DataRow(null, "Microsoft.ML.OnnxRuntime.Gpu", "PackageReference")]
     [DataRow(null, "TorchSharp-cuda-linux 0.90.0", "PackageReference")]
-    [DataRow("torch==2.11.0", null, "AiPythonRequirements")]
+    [DataRow("torch==2.15.0", null, "AiPythonRequirements")]
     [DataRow("tensorflow==2.21.0", null, "AiPythonRequirements")]
     public void Version_outside_the_data_warns_and_infers_nothing(string? requirements, string? package, string property)
     {

@@ -53,22 +53,30 @@ public sealed class FrameworkImagesTests
         => Assert.IsNull(FrameworkImages.Describe(Parse(image), CudaImageCatalog.Default)?.CudaVersion);
 
     [TestMethod]
-    public void Framework_image_facts_become_the_spec_cuda_with_the_driver_for_its_major()
+    public void Framework_image_facts_become_the_spec_cuda_without_a_driver_claim()
     {
-        var spec = FrameworkImages.Cuda(Parse("pytorch/pytorch:2.7.1-cuda12.6-cudnn9-runtime"), CudaImageCatalog.Default, minDriverOverride: null);
+        var spec = FrameworkImages.Cuda(Parse("pytorch/pytorch:2.7.1-cuda12.6-cudnn9-runtime"), CudaImageCatalog.Default);
         Assert.IsNotNull(spec);
         Assert.AreEqual("12.6", spec.Version);
         Assert.AreEqual("12.6", spec.MajorMinor);
         Assert.AreEqual(9, spec.CudnnMajor);
-        Assert.AreEqual("525.60.13", spec.MinimumDriver);
+        // The framework image's own NVIDIA_REQUIRE_CUDA is not in the data: unknown, not guessed.
+        Assert.IsNull(spec.BaseRequireCuda);
         Assert.IsFalse(spec.FromCatalog);
-        Assert.AreEqual("550.54.15", FrameworkImages.Cuda(Parse("pytorch/pytorch:2.7.1-cuda12.6-cudnn9-runtime"), CudaImageCatalog.Default, "550.54.15")!.MinimumDriver);
+    }
+
+    [TestMethod]
+    public void An_nvidia_cuda_tag_the_catalog_lists_carries_its_real_require_cuda_with_brand_clauses()
+    {
+        var spec = FrameworkImages.Cuda(Parse("nvidia/cuda:12.8.1-runtime-ubuntu24.04"), CudaImageCatalog.Default);
+        StringAssert.StartsWith(spec!.BaseRequireCuda, "cuda>=12.8 brand=");
+        StringAssert.Contains(spec.BaseRequireCuda, "brand=tesla,driver>=535,driver<536");
     }
 
     [TestMethod]
     public void Nvidia_cuda_images_keep_the_resolver_reading()
     {
         var reference = Parse("nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04");
-        Assert.AreEqual(CudaBaseResolver.FromExplicitImage(CudaImageCatalog.Default, reference, null), FrameworkImages.Cuda(reference, CudaImageCatalog.Default, null));
+        Assert.AreEqual(CudaBaseResolver.FromExplicitImage(CudaImageCatalog.Default, reference), FrameworkImages.Cuda(reference, CudaImageCatalog.Default));
     }
 }

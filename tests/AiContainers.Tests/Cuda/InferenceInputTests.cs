@@ -1,4 +1,5 @@
 using AiContainers.Core.Cuda.Inference;
+using AiContainers.Core.Diagnostics;
 using AiContainers.Core.Spec;
 
 namespace AiContainers.Tests.Cuda;
@@ -70,32 +71,47 @@ public sealed class InferenceInputTests
 
     [TestMethod]
     [DataRow("1.20.1", "1.20.1")]
-    [DataRow("1.20", "1.20.0")]
-    [DataRow("[1.20.1]", "1.20.1")]
-    [DataRow("[1.18.0, 1.20.0)", "1.18.0")]
-    [DataRow("1.20.*", "1.20.0")]
     [DataRow("1.23.0-rc.2", "1.23.0")]
-    [DataRow("2.5.1.0", "2.5.1")]
-    [DataRow("1.*", null)]
-    [DataRow("*", null)]
-    [DataRow("(, 1.20.0]", null)]
-    [DataRow("$(OrtVersion)", null)]
+    [DataRow("2.5.1.1", "2.5.1")]
+    [DataRow("1.20", "1.20.0")]
     [DataRow(null, null)]
-    public void Package_version_text_reads_as_what_nuget_restores(string? text, string? expected)
+    public void Resolved_versions_read_as_their_release_part(string? text, string? expected)
         => Assert.AreEqual(expected, new PackageReferenceInfo("Microsoft.ML.OnnxRuntime.Gpu", text).ParsedVersion?.ToString());
 
     [TestMethod]
-    public void Package_references_take_version_override_then_version_then_central_version()
+    public void Assets_file_lists_every_resolved_package_transitive_ones_included_and_skips_projects()
     {
-        var references = new[]
-        {
-            new InputItem("Microsoft.ML.OnnxRuntime.Gpu", new Dictionary<string, string>()),
-            new InputItem("TorchSharp-cuda-linux", new Dictionary<string, string> { ["Version"] = "0.105.0" }),
-            new InputItem("libtorch-cuda-12.1-linux-x64", new Dictionary<string, string> { ["Version"] = "2.5.1", ["VersionOverride"] = "2.5.1.1" }),
-            new InputItem("Newtonsoft.Json", new Dictionary<string, string>()),
-        };
-        var central = new[] { new InputItem("microsoft.ml.onnxruntime.gpu", new Dictionary<string, string> { ["Version"] = "1.20.1" }) };
-        var packages = PackageReferenceInfo.FromItems(references, central);
-        CollectionAssert.AreEqual(new[] { "1.20.1", "0.105.0", "2.5.1.1", null }, packages.Select(p => p.Version).ToList());
+        const string assets = """
+            { "version": 3, "targets": {},
+              "libraries": {
+                "Microsoft.ML.OnnxRuntime.Gpu.Linux/1.31.0": { "sha512": "x", "type": "package", "path": "microsoft.ml.onnxruntime.gpu.linux/1.31.0" },
+                "Microsoft.ML.OnnxRuntime.Managed/1.31.0": { "type": "package" },
+                "InferenceLib/1.0.0": { "type": "project", "path": "../InferenceLib/InferenceLib.csproj" } } }
+            """;
+        var bag = new DiagnosticBag();
+        var packages = PackageReferenceInfo.FromAssets(assets, "/p/obj/project.assets.json", bag);
+        Assert.AreEqual(0, bag.Items.Count);
+        CollectionAssert.AreEqual(new[] { "Microsoft.ML.OnnxRuntime.Gpu.Linux 1.31.0", "Microsoft.ML.OnnxRuntime.Managed 1.31.0" },
+            packages.Select(p => $"{p.Name} {p.Version}").ToList());
+    }
+
+    [TestMethod]
+    [DataRow("{ not json")]
+    [DataRow("{\"version\": 3}")]
+    public void An_unreadable_assets_file_is_AIC1700_naming_it(string text)
+    {
+        var bag = new DiagnosticBag();
+        Assert.AreEqual(0, PackageReferenceInfo.FromAssets(text, "/p/obj/project.assets.json", bag).Count);
+        var diagnostic = bag.Items.Single();
+        Assert.AreEqual("AIC1700", diagnostic.Code);
+        StringAssert.Contains(diagnostic.Message, "/p/obj/project.assets.json");
+    }
+
+    [TestMethod]
+    public void No_restore_output_means_no_packages_and_no_error()
+    {
+        var bag = new DiagnosticBag();
+        Assert.AreEqual(0, PackageReferenceInfo.FromAssets(null, null, bag).Count);
+        Assert.AreEqual(0, bag.Items.Count);
     }
 }

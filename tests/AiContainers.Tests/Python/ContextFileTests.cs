@@ -39,6 +39,14 @@ public sealed class ContextFileTests
         return root;
     }
 
+    /// <summary>The spec as ResolveAiImageSpec hands it on: with the project's files listed once (<see cref="AppFiles.Resolve"/>).</summary>
+    private static AiImageSpec Resolved(AiImageSpec spec)
+    {
+        var (resolved, diagnostics) = AppFiles.Resolve(spec);
+        Assert.IsNotNull(resolved, string.Join(" | ", diagnostics));
+        return resolved;
+    }
+
     private static AiImageSpec Spec(string root, Func<ProjectInputs, ProjectInputs>? more = null)
         => Inputs.Spec((more ?? (i => i))(PythonInputs.Standalone(directory: root).Set("AiGpu", "false").Set("AiCommand", "python train.py")
             .Set("AiPythonRequirements", "requirements.txt").Set("AiPythonWheelDirectory", "wheels")
@@ -77,7 +85,7 @@ public sealed class ContextFileTests
     {
         var root = PythonProject();
         var spec = Spec(root);
-        var generated = BuildContextWriter.Write(spec);
+        var generated = BuildContextWriter.Write(Resolved(spec));
         var output = generated.OutputDirectory;
         Assert.IsTrue(File.Exists(Path.Combine(output, "app", "train.py")));
         Assert.IsFalse(Directory.Exists(Path.Combine(output, "app", "wheels")), "wheels go to the builder stage only");
@@ -88,7 +96,7 @@ public sealed class ContextFileTests
         var pythonStamp = File.GetLastWriteTimeUtc(Path.Combine(output, "python", "requirements.txt"));
         File.Delete(Path.Combine(root, "lib", "util.py"));
         Write(root, "train.py", "print('changed')\n");
-        BuildContextWriter.Write(spec);
+        BuildContextWriter.Write(Resolved(spec));
         Assert.AreEqual("print('changed')\n", File.ReadAllText(Path.Combine(output, "app", "train.py")));
         Assert.IsFalse(File.Exists(Path.Combine(output, "app", "lib", "util.py")), "a deleted source file leaves the context");
         Assert.AreEqual(pythonStamp, File.GetLastWriteTimeUtc(Path.Combine(output, "python", "requirements.txt")));
@@ -116,8 +124,11 @@ public sealed class ContextFileTests
         CollectionAssert.AreEqual(new[] { "AIC2107", "AIC2103", "AIC2103", "AIC2106" }, diagnostics.Select(d => d.Code).ToArray());
         StringAssert.Contains(diagnostics[1].Message, "AiServedModel 'model-store/text.mar' is not a TorchServe model archive: it is not a zip file");
         StringAssert.Contains(diagnostics[2].Message, "the zip has no MAR-INF/MANIFEST.json");
-        var thrown = Assert.ThrowsExactly<AiException>(() => BuildContextWriter.Write(spec));
-        Assert.AreEqual("AIC2107", thrown.Code);
+        // Resolving lists the files once and refuses the spec, so no context is written from it.
+        var (resolved, problems) = AppFiles.Resolve(spec);
+        Assert.IsNull(resolved);
+        CollectionAssert.AreEqual(diagnostics.Select(d => d.Code).ToArray(), problems.Select(d => d.Code).ToArray());
+        Assert.ThrowsExactly<InvalidOperationException>(() => BuildContextWriter.Write(spec), "an unresolved spec has no file lists to copy");
     }
 
     [TestMethod]
@@ -141,7 +152,7 @@ public sealed class ContextFileTests
         var root = TestPaths.NewTempDirectory("tsctx");
         Mar(Path.Combine(root, "model-store", "echo.mar"));
         var spec = Inputs.Spec(PythonInputs.TorchServe(root).Set("AiImageOutputPath", Path.Combine(root, "bin", "aicontainer")).Set("_AiHealthProbePath", WriteProbe(root)));
-        var output = BuildContextWriter.Write(spec).OutputDirectory;
+        var output = BuildContextWriter.Write(Resolved(spec)).OutputDirectory;
         Assert.IsTrue(File.Exists(Path.Combine(output, "serving", "model-store", "echo.mar")));
         var config = File.ReadAllText(Path.Combine(output, "serving", "config.properties"));
         StringAssert.Contains(config, "inference_address=http://0.0.0.0:8080\nmanagement_address=http://0.0.0.0:8081\nmetrics_address=http://0.0.0.0:8082\nmodel_store=/home/model-server/model-store\n");
@@ -149,7 +160,7 @@ public sealed class ContextFileTests
 
         // A user config replaces the generated one.
         Write(root, "ts.properties", "inference_address=http://0.0.0.0:9090\n");
-        BuildContextWriter.Write(spec with { Serving = spec.Serving! with { TorchServeConfig = Path.Combine(root, "ts.properties") } });
+        BuildContextWriter.Write(Resolved(spec with { Serving = spec.Serving! with { TorchServeConfig = Path.Combine(root, "ts.properties") } }));
         Assert.AreEqual("inference_address=http://0.0.0.0:9090\n", File.ReadAllText(Path.Combine(output, "serving", "config.properties")));
     }
 
@@ -161,7 +172,7 @@ public sealed class ContextFileTests
         Write(root, "export/half_plus_two/variables/variables.index", "idx");
         Write(root, "export/resnet/3/saved_model.pb", "pb3");
         var spec = Inputs.Spec(PythonInputs.TfServing(root).Add("AiServedModel", "export/resnet").Set("AiImageOutputPath", Path.Combine(root, "bin", "aicontainer")).Set("_AiHealthProbePath", WriteProbe(root)));
-        var output = BuildContextWriter.Write(spec).OutputDirectory;
+        var output = BuildContextWriter.Write(Resolved(spec)).OutputDirectory;
         Assert.AreEqual("pb", File.ReadAllText(Path.Combine(output, "serving", "models", "half_plus_two", "1", "saved_model.pb")));
         Assert.IsTrue(File.Exists(Path.Combine(output, "serving", "models", "half_plus_two", "1", "variables", "variables.index")));
         Assert.AreEqual("pb3", File.ReadAllText(Path.Combine(output, "serving", "models", "resnet", "3", "saved_model.pb")));

@@ -38,7 +38,8 @@ public sealed record FrameworkCudaData(
     public sealed record TorchSharpSection(string Source, string GpuPackagePattern, IReadOnlyList<string> GpuPackages, IReadOnlyList<string> CpuPackages, IReadOnlyList<PackageRow> Releases);
 
     /// <summary>One PyTorch minor release: the cuXXX wheel sets it ships and the CUDA of its plain PyPI wheel.</summary>
-    public sealed record PytorchRelease(string Version, IReadOnlyList<string> Cuda, string Default);
+    /// <param name="Inferred">True when a source does not state it (<paramref name="Note"/> says how it was worked out).</param>
+    public sealed record PytorchRelease(string Version, IReadOnlyList<string> Cuda, string Default, bool Inferred = false, string? Note = null);
 
     public sealed record PytorchSection(string Source, string CpuLocalVersion, IReadOnlyList<PytorchRelease> Releases);
 

@@ -25,10 +25,13 @@ public sealed record FrameworkImageCuda(
         => CudaVersion is null ? "an unknown CUDA version"
             : "CUDA " + CudaVersion + (CudnnKnown ? (CudnnMajor is { } c ? $", cuDNN {c}" : ", no cuDNN") : "");
 
-    /// <summary>The facts as the spec records them, so labels and NVIDIA_REQUIRE_CUDA use them; null when the CUDA version is unknown.</summary>
-    public CudaBaseSpec? ToCudaBaseSpec(CudaImageCatalog catalog, string? minDriverOverride)
+    /// <summary>
+    /// The facts as the spec records them, so labels and checks use them; null when the CUDA version is unknown.
+    /// A framework image's own NVIDIA_REQUIRE_CUDA is not in the data, so it stays unknown (null).
+    /// </summary>
+    public CudaBaseSpec? ToCudaBaseSpec()
         => CudaVersion is null ? null
-            : new CudaBaseSpec(CudaVersion.ToString(), CudnnMajor, Flavor, Os ?? "", minDriverOverride ?? catalog.MinimumDriver(CudaVersion) ?? "", FromCatalog: false);
+            : new CudaBaseSpec(CudaVersion.ToString(), CudnnMajor, Flavor, Os ?? "", BaseRequireCuda: null, FromCatalog: false);
 }
 
 /// <summary>Known framework images in AiBaseImage (pytorch/pytorch, tensorflow/tensorflow:*-gpu, huggingface/transformers-pytorch-gpu, nvidia/cuda).</summary>
@@ -40,7 +43,7 @@ public static class FrameworkImages
         data ??= FrameworkCudaData.Default;
         if (reference.Tag is null) return null;
 
-        if (CudaBaseResolver.FromExplicitImage(catalog, reference, minDriverOverride: null) is { } cuda)
+        if (CudaBaseResolver.FromExplicitImage(catalog, reference) is { } cuda)
         {
             var version = Version.Parse(cuda.Version);
             return new FrameworkImageCuda("CUDA", CudaImageCatalog.Repository, null, version, cuda.CudnnMajor, CudnnKnown: true, cuda.Flavor, cuda.Os,
@@ -76,7 +79,7 @@ public static class FrameworkImages
     /// The CUDA facts of AiBaseImage for labels and checks: nvidia/cuda tags as <see cref="CudaBaseResolver.FromExplicitImage"/>
     /// reads them, framework images from their tags, null for anything else.
     /// </summary>
-    public static CudaBaseSpec? Cuda(ImageReference reference, CudaImageCatalog catalog, string? minDriverOverride, FrameworkCudaData? data = null)
-        => CudaBaseResolver.FromExplicitImage(catalog, reference, minDriverOverride)
-           ?? Describe(reference, catalog, data)?.ToCudaBaseSpec(catalog, minDriverOverride);
+    public static CudaBaseSpec? Cuda(ImageReference reference, CudaImageCatalog catalog, FrameworkCudaData? data = null)
+        => CudaBaseResolver.FromExplicitImage(catalog, reference)
+           ?? Describe(reference, catalog, data)?.ToCudaBaseSpec();
 }

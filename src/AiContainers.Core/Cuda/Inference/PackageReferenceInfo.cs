@@ -1,48 +1,58 @@
-using System.Text.RegularExpressions;
-using AiContainers.Core.Spec;
+using System.Text.Json;
+using AiContainers.Core.Diagnostics;
 
 namespace AiContainers.Core.Cuda.Inference;
 
-/// <summary>A NuGet package the project references, with the version text as the project file has it.</summary>
-public sealed partial record PackageReferenceInfo(string Name, string? Version)
+/// <summary>
+/// A NuGet package restore resolved for the project, direct or transitive, with the exact version restore chose
+/// (from <c>project.assets.json</c>), so a library that brings Microsoft.ML.OnnxRuntime.Gpu counts like a direct
+/// reference and no range or floating version has to be second-guessed.
+/// </summary>
+public sealed record PackageReferenceInfo(string Name, string? Version)
 {
-    [GeneratedRegex(@"^\d+(\.\d+){0,3}$")]
-    private static partial Regex NumericRegex();
+    /// <summary>The property the SDK passes the assets file path in (<c>$(ProjectAssetsFile)</c>); the task reads the file.</summary>
+    public const string AssetsFileProperty = "_AiProjectAssetsFile";
 
     /// <summary>
-    /// The PackageReference items with their versions: Version or VersionOverride metadata, or, under
-    /// central package management, the PackageVersion item of the same name.
+    /// Every package in the assets file's <c>libraries</c> section (the union of all target frameworks; projects
+    /// referenced through ProjectReference are not packages and are skipped, their own packages are listed).
+    /// Null or empty text (no restore output, e.g. a Python project) gives no packages; text that is not an
+    /// assets file reports AIC1700 naming <paramref name="path"/>.
     /// </summary>
-    public static IReadOnlyList<PackageReferenceInfo> FromItems(IEnumerable<InputItem> packageReferences, IEnumerable<InputItem>? packageVersions = null)
+    public static IReadOnlyList<PackageReferenceInfo> FromAssets(string? assetsJson, string? path, DiagnosticBag bag)
     {
-        var central = (packageVersions ?? Array.Empty<InputItem>())
-            .GroupBy(v => v.Include.Trim(), StringComparer.OrdinalIgnoreCase)
-            .ToDictionary(g => g.Key, g => g.Last().Get("Version"), StringComparer.OrdinalIgnoreCase);
-        return packageReferences
-            .Select(r => new PackageReferenceInfo(r.Include.Trim(), r.Get("VersionOverride") ?? r.Get("Version") ?? central.GetValueOrDefault(r.Include.Trim())))
-            .ToList();
+        if (string.IsNullOrWhiteSpace(assetsJson)) return Array.Empty<PackageReferenceInfo>();
+        try
+        {
+            using var document = JsonDocument.Parse(assetsJson);
+            if (!document.RootElement.TryGetProperty("libraries", out var libraries) || libraries.ValueKind != JsonValueKind.Object)
+                throw new JsonException("it has no 'libraries' section");
+            var packages = new List<PackageReferenceInfo>();
+            foreach (var library in libraries.EnumerateObject())
+            {
+                if (library.Value.TryGetProperty("type", out var type) && type.GetString() != "package") continue;
+                // Keys are "<id>/<version>", the version exactly as restore resolved it.
+                var slash = library.Name.LastIndexOf('/');
+                if (slash <= 0) continue;
+                packages.Add(new PackageReferenceInfo(library.Name[..slash], library.Name[(slash + 1)..]));
+            }
+            return packages.OrderBy(p => p.Name, StringComparer.OrdinalIgnoreCase).ThenBy(p => p.Version, StringComparer.Ordinal).ToList();
+        }
+        catch (JsonException e)
+        {
+            bag.Report(AiErrors.UnreadableAssetsFile, AssetsFileProperty, path ?? "project.assets.json", e.Message);
+            return Array.Empty<PackageReferenceInfo>();
+        }
     }
 
-    /// <summary>
-    /// The version NuGet restores, as far as the text tells: "1.20.1", "1.20.1-rc.1" (its release part),
-    /// "[1.20.1]", a range's lower bound (NuGet picks the lowest version a range allows) and a floating
-    /// "1.20.*" (any 1.20 patch: CUDA data never changes within one).
-    /// </summary>
+    /// <summary>The resolved version's numeric release part ("1.27.0-rc.1" is 1.27.0), or null when there is none.</summary>
     public Version? ParsedVersion
     {
         get
         {
-            var text = Version?.Trim();
-            if (string.IsNullOrEmpty(text)) return null;
-            if (text[0] is '[' or '(') text = text[1..].Split(',', ']', ')')[0].Trim();
-            var floating = text.Contains('*');
-            text = text.Split('-', '+')[0].Replace(".*", "", StringComparison.Ordinal).TrimEnd('*', '.');
-            if (!NumericRegex().IsMatch(text)) return null;
-            var parts = text.Split('.').Select(int.Parse).ToList();
-            // "1.*" floats over minors that need different CUDA versions, so it does not say which.
-            if (floating && parts.Count < 2) return null;
-            while (parts.Count < 3) parts.Add(0);
-            return new Version(parts[0], parts[1], parts[2]);
+            var release = Version?.Split('-', '+')[0];
+            if (!System.Version.TryParse(release, out var v)) return null;
+            return new Version(v.Major, v.Minor, Math.Max(v.Build, 0));
         }
     }
 }

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Benchmark (issue 9): the first publish of an app with 1 GiB of weights (a local model of random bytes, so nothing
+# compresses) against `skopeo copy` pushing the same weights from an uncompressed docker-archive.
+#   aic     dotnet publish -p:PublishAiImage=true -p:ContainerRegistry=... into a new repository, with an empty layer
+#           cache and an empty model cache (the model is hashed and imported, its layer written, then uploaded);
+#           the app is compiled beforehand, so the run's dotnet part is an up-to-date publish, measured alone as "noop"
+#   skopeo  skopeo copy docker-archive:weights.tar docker://.../new-repo, the archive holding the very layer tar our
+#           builder wrote (1 GiB + tar headers, uncompressed) and a minimal config; by default skopeo gzips a layer it
+#           pushes to a registry, so it is measured both ways: default (compresses as it uploads) and --dest-decompress
+#           (uploads the tar as is, as our builder does with weights)
+# N rounds (default 2), interleaved. Prints medians and ours / skopeo (target <= 1.1), for our whole publish and for
+# our image steps (publish minus the up-to-date publish without image steps).
+set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+root=$bench_root
+rounds=${1:-2}
+"$root/build/setup.sh" >/dev/null
+# shellcheck disable=SC1091
+. "${AIC_STATE:-/var/lib/aic-dev}/env.sh"
+registry=$AIC_REGISTRY
+store="${AIC_CACHE:-/var/cache/aic-dev}/bench"
+weights="$store/weights-1g.bin"
+if [[ ! -f $weights ]] || [[ $(stat -c %s "$weights") != 1073741824 ]]; then
+  echo "generating 1 GiB of random weights once: $weights"
+  mkdir -p "$store"
+  head -c 1073741824 /dev/urandom > "$weights.tmp" && mv "$weights.tmp" "$weights"
+fi
+work=$(mktemp -d /tmp/aic-bench-first.XXXXXX)
+trap 'bench_unpack_private; rm -rf "$work"' EXIT
+echo "packing the SDK of this checkout ($(load_line))"
+bench_pack_private
+
+app=$work/FirstPublishBench
+mkdir -p "$app/models"
+write_private_nuget_config "$app"
+ln "$weights" "$app/models/weights-1g.bin" 2>/dev/null || cp "$weights" "$app/models/weights-1g.bin"
+cat > "$app/FirstPublishBench.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <Sdk Name="AiContainers.Sdk" Version="$bench_sdk_version" />
+  <PropertyGroup>
+    <OutputType>Exe</OutputType>
+    <TargetFramework>net10.0</TargetFramework>
+    <ImplicitUsings>enable</ImplicitUsings>
+    <InvariantGlobalization>true</InvariantGlobalization>
+    <RuntimeIdentifier>linux-x64</RuntimeIdentifier>
+    <SelfContained>true</SelfContained>
+  </PropertyGroup>
+  <ItemGroup><AiModel Include="bench" Source="models/weights-1g.bin" /></ItemGroup>
+</Project>
+XML
+echo 'Console.WriteLine("first publish bench: " + Environment.GetEnvironmentVariable("AI_MODEL_BENCH_PATH"));' > "$app/Program.cs"
+
+aic_publish() { # $1 round
+  rm -rf "$work/layer-cache" "$work/model-cache"
+  (cd "$app" && dotnet publish -c Release -nologo -v:d -clp:PerformanceSummary -p:PublishAiImage=true -p:ContainerRegistry="$registry" \
+     -p:ContainerRepository="bench/first-aic-$$-$1" -p:ContainerImageTag=1 "-p:AiRegistryMirror=docker.io=$AIC_MIRROR" \
+     -p:AiBaseImage=nvidia/cuda:12.4.1-runtime-ubuntu22.04 -p:AiLayerCacheDirectory="$work/layer-cache" \
+     -p:AiModelCacheDirectory="$work/model-cache" >"$work/aic-$1.log" 2>&1) || { grep -E 'error|AIC' "$work/aic-$1.log" | tail -20; exit 1; }
+}
+noop_publish() { (cd "$app" && dotnet publish -c Release -nologo -v:q >"$work/noop.log" 2>&1) || { tail -20 "$work/noop.log"; exit 1; }; }
+skopeo_push() { # $1 repository suffix, [skopeo options]
+  local name=$1; shift
+  skopeo copy -q "$@" --dest-tls-verify=false "docker-archive:$work/weights.tar" "docker://$registry/bench/first-skopeo-$$-$name:1" >/dev/null
+}
+
+echo "warm-up (not measured): compile the app, one publish to learn the weights layer"
+noop_publish
+aic_publish 0
+layer=$(python3 -c "import json,sys; print([l['digest'] for l in json.load(open(sys.argv[1]))['layers'] if l['description']=='model bench'][0])" \
+  "$app/bin/Release/aicontainer/image.json")
+blob="$work/layer-cache/blobs/sha256/${layer#sha256:}"
+# The docker-archive skopeo reads: the same uncompressed layer tar, a minimal config naming its diff_id.
+mkdir -p "$work/archive"
+ln "$blob" "$work/archive/layer.tar" 2>/dev/null || cp "$blob" "$work/archive/layer.tar"
+printf '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["%s"]}}' "$layer" > "$work/archive/config.json"
+printf '[{"Config":"config.json","RepoTags":["bench/weights:1"],"Layers":["layer.tar"]}]' > "$work/archive/manifest.json"
+tar -C "$work/archive" -cf "$work/weights.tar" manifest.json config.json layer.tar
+rm -rf "$work/archive"
+layer_size=$(stat -c %s "$blob")
+
+declare -a aic_t noop_t sk_t skd_t
+for r in $(seq 1 "$rounds"); do
+  if (( r % 2 )); then
+    aic_t+=("$(timed aic_publish "$r")"); sk_t+=("$(timed skopeo_push "gz-$r")"); skd_t+=("$(timed skopeo_push "raw-$r" --dest-decompress)")
+  else
+    skd_t+=("$(timed skopeo_push "raw-$r" --dest-decompress)"); sk_t+=("$(timed skopeo_push "gz-$r")"); aic_t+=("$(timed aic_publish "$r")")
+  fi
+  noop_t+=("$(timed noop_publish)")
+  echo "round $r: AiContainers first publish ${aic_t[-1]}s (up-to-date publish alone ${noop_t[-1]}s) | skopeo copy ${sk_t[-1]}s, with --dest-decompress ${skd_t[-1]}s | $(load_line)"
+done
+grep -hE '^ +[0-9]+ ms  (FetchAiModels|GenerateAiImage|BuildAiImage|ResolveAiImageSpec|CheckAiImageDestination) ' "$work/aic-$rounds.log" | sort -u > "$work/targets.txt" || true
+grep -hoE 'AiContainers: (composed|[0-9]+ model).*' "$work/aic-$rounds.log" | sort -u >> "$work/targets.txt" || true
+python3 - "$layer_size" "${aic_t[*]}" "${noop_t[*]}" "${sk_t[*]}" "${skd_t[*]}" "$work/targets.txt" <<'PY'
+import statistics, sys
+size = int(sys.argv[1])
+aic, noop, sk, skd = ([float(x) for x in a.split()] for a in sys.argv[2:6])
+m = statistics.median
+MiB = 1 << 20
+steps = m(aic) - m(noop)
+print()
+print(f"first publish with 1 GiB of weights (weights layer {size} B, stored uncompressed), {len(aic)} rounds, medians:")
+print(f"  AiContainers {m(aic):.1f}s in all; its image steps {steps:.1f}s (minus the up-to-date publish {m(noop):.1f}s)")
+print(f"  skopeo copy from the uncompressed docker-archive: {m(sk):.1f}s (gzips as it uploads), {m(skd):.1f}s with --dest-decompress (uploads the tar as is)")
+print(f"  ours / skopeo: whole publish {m(aic) / m(sk):.2f}x, image steps {steps / m(sk):.2f}x (target <= 1.10) -> {'PASS' if steps / m(sk) <= 1.1 else 'FAIL'};"
+      f" against skopeo --dest-decompress: whole publish {m(aic) / m(skd):.2f}x, image steps {steps / m(skd):.2f}x")
+for line in open(sys.argv[6]):
+    print(f"    last round: {line.strip()}")
+PY
