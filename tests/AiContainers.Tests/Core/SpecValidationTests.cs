@@ -15,7 +15,7 @@ public sealed class SpecValidationTests
         yield return Case("AIC1002", "AiGpu", i => i.Set("AiGpu", "yes"));
         yield return Case("AIC1003", "AiCudaVersion", i => i.Set("AiCudaVersion", "twelve"));
         yield return Case("AIC1004", "AiCudaVersion", i => i.Set("AiCudaVersion", "12.7"));
-        yield return Case("AIC1004", "AiCudaVersion", i => i.Set("AiCudaVersion", "12.4.0"));
+        yield return Case("AIC1004", "AiCudaVersion", i => i.Set("AiCudaVersion", "12.4.2"));
         yield return Case("AIC1005", "AiCudnnVersion", i => i.Set("AiCudaVersion", "12.4").Set("AiCudnnVersion", "7"));
         yield return Case("AIC1006", "AiCudnnVersion", i => i.Set("AiCudaVersion", "12.4").Set("AiCudnnVersion", "8"));
         yield return Case("AIC1007", "AiBaseOs", i => i.Set("AiCudaVersion", "12.4").Set("AiBaseOs", "ubuntu24.04"));
@@ -115,7 +115,7 @@ public sealed class SpecValidationTests
     {
         var result = AiImageSpecMapper.Map(Inputs.WebApp().Set("AiCudaVersion", "12.4").Set("AiCudnnVersion", "8"));
         var message = result.Diagnostics.Single(d => d.Code == "AIC1006").Message;
-        StringAssert.Contains(message, "cuDNN 8 tags exist for CUDA 11.4.3 to 12.2.2");
+        StringAssert.Contains(message, "cuDNN 8 tags exist for CUDA 11.4.0 to 12.2.2");
         StringAssert.Contains(message, "AiCudnnVersion to 9");
         StringAssert.Contains(message, "AiCudaVersion to 12.2 or older");
     }

@@ -55,7 +55,9 @@ public sealed class ReadmePropertiesReachSpecTests
         ["AiImagePush"] = (() => Dotnet().Set("ContainerRegistry", "registry.example.com"), i => i.Set("AiImagePush", "false")),
         ["ContainerImageFormat"] = (Dotnet, i => i.Set("ContainerImageFormat", "OCI")),
         ["ContainerArchiveOutputPath"] = (Dotnet, i => i.Set("ContainerArchiveOutputPath", "/tmp/demo.tar")),
-        ["ContainerRuntimeIdentifiers"] = (Dotnet, i => i.Set("ContainerRuntimeIdentifiers", "linux-x64;linux-arm64")),
+        ["ContainerRuntimeIdentifiers"] = (Dotnet, i => i.Set("ContainerRuntimeIdentifiers", "linux-x64;linux-arm64")
+            .Add("_AiRuntimeIdentifierPublish", "linux-x64", ("PublishDir", "/src/Demo/bin/Release/net10.0/linux-x64/publish/"))
+            .Add("_AiRuntimeIdentifierPublish", "linux-arm64", ("PublishDir", "/src/Demo/bin/Release/net10.0/linux-arm64/publish/"))),
         ["AiBaseImage"] = (Dotnet, i => i.Set("AiBaseImage", "nvidia/cuda:12.4.1-runtime-ubuntu22.04")),
         ["AiCudaVersion"] = (Dotnet, i => i.Set("AiCudaVersion", "12.4")),
         ["AiCudnnVersion"] = (Dotnet, i => i.Set("AiCudnnVersion", "9")),
@@ -74,7 +76,7 @@ public sealed class ReadmePropertiesReachSpecTests
         ["ContainerLabel"] = (Dotnet, i => i.Add("ContainerLabel", "com.acme.team", ("Value", "vision"))),
         ["ContainerTitle"] = (Dotnet, i => i.Set("ContainerTitle", "Sentiment API")),
         ["AiHealthCheckPath"] = (Dotnet, i => i.Set("AiHealthCheckPath", "/health")),
-        ["AiHealthCheckPort"] = (() => Health().Add("ContainerPort", "8081"), i => i.Set("AiHealthCheckPort", "8081")),
+        ["AiHealthCheckPort"] = (() => Health().Add("ContainerPort", "8081").Add("ContainerPort", "8082"), i => i.Set("AiHealthCheckPort", "8082")),
         ["AiHealthCheckInterval"] = (Health, i => i.Set("AiHealthCheckInterval", "10s")),
         ["AiHealthCheckTimeout"] = (Health, i => i.Set("AiHealthCheckTimeout", "7s")),
         ["AiHealthCheckStartPeriod"] = (Health, i => i.Set("AiHealthCheckStartPeriod", "20s")),
@@ -127,9 +129,10 @@ public sealed class ReadmePropertiesReachSpecTests
         var readme = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "README.md")).Replace("\r\n", "\n");
         var start = readme.IndexOf("\n## Properties\n", StringComparison.Ordinal);
         Assert.IsTrue(start >= 0, "README.md has a Properties section");
-        var end = readme.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
+        var table = start + readme[start..].IndexOf("\n| property |", StringComparison.Ordinal) + 1;
         var names = new List<(string, bool)>();
-        foreach (var line in readme[start..(end < 0 ? readme.Length : end)].Split('\n').Where(l => l.StartsWith("| `", StringComparison.Ordinal)))
+        // The first table of the section, up to its first line that is no table row (the environment variables follow).
+        foreach (var line in readme[table..].Split('\n').Skip(2).TakeWhile(l => l.StartsWith('|')))
         {
             var cell = line.Split('|')[1];
             var isItem = cell.TrimEnd().EndsWith("items", StringComparison.Ordinal);
