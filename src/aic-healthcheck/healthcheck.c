@@ -6,7 +6,15 @@
  * any Linux base, and it only speaks plain HTTP to a numeric IPv4/IPv6 address: a health check
  * talks to its own container. Exit 0 on a 2xx/3xx status, 1 otherwise (Docker's contract).
  *
- * usage: aic-healthcheck http://127.0.0.1:8080/health [timeout-seconds]
+ * usage: aic-healthcheck [--port-from VARIABLE]... http://127.0.0.1:8080/health [timeout-seconds]
+ *
+ * --port-from: the port is read at probe time from the named environment variable, so a container run
+ * with another port (`-e ASPNETCORE_HTTP_PORTS=9000`) is probed where the app really listens. Variables
+ * are tried in the order given; the first that names a port wins, else the URL's port is used. A value
+ * is a ';'-separated list (ASP.NET's ASPNETCORE_HTTP_PORTS and ASPNETCORE_URLS); its first usable entry
+ * counts: a bare port ("9000"), or an http:// URL ("http://+:9000", "http://[::]:9000"; no port means
+ * 80). https:// entries are skipped: the probe speaks plain HTTP. The container's environment is the
+ * app's environment (Docker runs HEALTHCHECK with the container's env), so probe and app read one fact.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -24,10 +32,61 @@ static int fail(const char *what) {
     return 1;
 }
 
+/* A port 1..65535 from exactly the digits in [text, text+len), else 0. */
+static int parse_port(const char *text, size_t len) {
+    if (len == 0 || len > 5) return 0;
+    int port = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] < '0' || text[i] > '9') return 0;
+        port = port * 10 + (text[i] - '0');
+    }
+    return port >= 1 && port <= 65535 ? port : 0;
+}
+
+/* The port one list entry names: "9000", "http://host:9000[/path]", "http://host" (80); 0 when none (https, junk). */
+static int entry_port(const char *entry, size_t len) {
+    while (len > 0 && (*entry == ' ' || *entry == '\t')) { entry++; len--; }
+    while (len > 0 && (entry[len - 1] == ' ' || entry[len - 1] == '\t')) len--;
+    if (len == 0) return 0;
+    if (len < 7 || strncmp(entry, "http://", 7) != 0) return parse_port(entry, len);
+    const char *host = entry + 7;
+    size_t hlen = len - 7;
+    const char *slash = memchr(host, '/', hlen);
+    if (slash != NULL) hlen = (size_t)(slash - host);
+    const char *after = host;
+    if (hlen > 0 && host[0] == '[') {
+        const char *end = memchr(host, ']', hlen);
+        if (end == NULL) return 0;
+        after = end + 1;
+    }
+    const char *colon = memchr(after, ':', hlen - (size_t)(after - host));
+    if (colon == NULL) return 80;
+    return parse_port(colon + 1, hlen - (size_t)(colon + 1 - host));
+}
+
+/* The first usable port in a ';'-separated list, 0 when there is none. */
+static int port_from_list(const char *value) {
+    while (value != NULL && *value != '\0') {
+        const char *semi = strchr(value, ';');
+        size_t len = semi != NULL ? (size_t)(semi - value) : strlen(value);
+        int port = entry_port(value, len);
+        if (port > 0) return port;
+        value = semi != NULL ? semi + 1 : NULL;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    if (argc < 2) return fail("usage: aic-healthcheck http://127.0.0.1:PORT/PATH [timeout-seconds]");
-    const char *url = argv[1];
-    int timeout = argc > 2 ? atoi(argv[2]) : 10;
+    int env_port = 0;
+    int arg = 1;
+    while (arg + 1 < argc && strcmp(argv[arg], "--port-from") == 0) {
+        if (env_port == 0) env_port = port_from_list(getenv(argv[arg + 1]));
+        arg += 2;
+    }
+    if (arg >= argc || strncmp(argv[arg], "--", 2) == 0)
+        return fail("usage: aic-healthcheck [--port-from VARIABLE]... http://127.0.0.1:PORT/PATH [timeout-seconds]");
+    const char *url = argv[arg];
+    int timeout = arg + 1 < argc ? atoi(argv[arg + 1]) : 10;
     if (timeout <= 0) timeout = 10;
     signal(SIGALRM, on_alarm);
     alarm((unsigned)timeout);
@@ -58,6 +117,12 @@ int main(int argc, char **argv) {
         strcpy(addr, strcmp(hostport, "localhost") == 0 ? "127.0.0.1" : hostport);
     }
     if (port <= 0 || port > 65535) return fail("bad port in URL");
+    if (env_port > 0) {
+        port = env_port;
+        /* The Host header names the port really probed. */
+        if (strchr(addr, ':') != NULL) snprintf(hostport, sizeof hostport, "[%s]:%d", addr, port);
+        else snprintf(hostport, sizeof hostport, "%s:%d", addr, port);
+    }
 
     int fd;
     struct sockaddr_in v4;

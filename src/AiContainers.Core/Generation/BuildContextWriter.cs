@@ -94,16 +94,6 @@ public static class BuildContextWriter
             Mirror(ContextLayout.AppFolder, app.SelfContained ? layout.AppFiles : layout.AppFiles.Concat(layout.RuntimeFiles).ToList());
         }
 
-        if (spec.User is { CreateUser: true, Uid: not null })
-        {
-            // COPY --chown of this empty folder makes the user's home without a RUN step.
-            var home = Path.Combine(output, ContextLayout.HomeFolder);
-            Directory.CreateDirectory(home);
-            foreach (var stray in Directory.EnumerateFileSystemEntries(home).ToList())
-            {
-                if (Directory.Exists(stray)) Directory.Delete(stray, recursive: true); else File.Delete(stray);
-            }
-        }
 
         if (spec.Python is { } py)
         {
@@ -114,6 +104,19 @@ public static class BuildContextWriter
             var builderTarget = Path.Combine(output, PythonAppSpec.ContextFolder);
             MirrorFiles(appFiles.PythonBuilder.ToDictionary(f => f, f => Path.Combine(root, f), StringComparer.Ordinal), builderTarget);
             written.Add(builderTarget + Path.DirectorySeparatorChar);
+        }
+
+        if (spec.User is { CreateUser: true, Uid: not null })
+        {
+            // COPY --chown of these folders makes the user's writable places without a RUN step (WritablePlaces):
+            // the home with its cache folders, the Python workspace's links to the code, an empty folder for volume targets.
+            WriteFolderTree(Path.Combine(output, ContextLayout.HomeFolder), WritablePlaces.HomeFolders(spec), links: null);
+            var links = WritablePlaces.WorkspaceLinks(spec, appFiles.PythonApp);
+            if (links.Count > 0) WriteFolderTree(Path.Combine(output, WritablePlaces.WorkspaceContextFolder), Array.Empty<string>(), links);
+            else DeleteIfPresent(Path.Combine(output, WritablePlaces.WorkspaceContextFolder));
+            if (WritablePlaces.OtherRoots(spec).Any(r => r.ContextFolder == WritablePlaces.EmptyContextFolder))
+                WriteFolderTree(Path.Combine(output, WritablePlaces.EmptyContextFolder), Array.Empty<string>(), links: null);
+            else DeleteIfPresent(Path.Combine(output, WritablePlaces.EmptyContextFolder));
         }
 
         if (spec.Serving is { } served)
@@ -169,6 +172,39 @@ public static class BuildContextWriter
         written.Add(buildScript);
 
         return new GeneratedImage(output, dockerfilePath, written, diagnostics);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="root"/> hold exactly <paramref name="folders"/> (empty, relative, parents listed) and
+    /// <paramref name="links"/> (name to absolute target): what a COPY --chown turns into user-owned folders.
+    /// Entries already right are kept, so the context's files (and the layer caches keyed on them) stay the same.
+    /// </summary>
+    private static void WriteFolderTree(string root, IReadOnlyList<string> folders, IReadOnlyList<(string Name, string Target)>? links)
+    {
+        Directory.CreateDirectory(root);
+        var wantedFolders = folders.ToHashSet(StringComparer.Ordinal);
+        var wantedLinks = (links ?? Array.Empty<(string, string)>()).ToDictionary(l => l.Name, l => l.Target, StringComparer.Ordinal);
+        foreach (var entry in Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories).OrderByDescending(e => e.Length).ToList())
+        {
+            var relative = Path.GetRelativePath(root, entry).Replace('\\', '/');
+            var info = new FileInfo(entry);
+            var keep = info.LinkTarget is { } target
+                ? wantedLinks.TryGetValue(relative, out var wanted) && wanted == target
+                : Directory.Exists(entry) && wantedFolders.Contains(relative);
+            if (keep) continue;
+            if (info.LinkTarget is null && Directory.Exists(entry)) Directory.Delete(entry, recursive: true); else File.Delete(entry);
+        }
+        foreach (var folder in folders) Directory.CreateDirectory(Path.Combine(root, folder));
+        foreach (var (name, target) in wantedLinks)
+        {
+            var path = Path.Combine(root, name);
+            if (new FileInfo(path).LinkTarget is null) File.CreateSymbolicLink(path, target);
+        }
+    }
+
+    private static void DeleteIfPresent(string folder)
+    {
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
     }
 
     /// <summary>Makes <paramref name="target"/> an exact copy of <paramref name="source"/>, copying only changed files.</summary>

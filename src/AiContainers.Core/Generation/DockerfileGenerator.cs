@@ -59,7 +59,22 @@ public static class DockerfileGenerator
         if (spec.User.CreateUser)
         {
             blocks.Add(spec.User.Uid is { } uid
-                ? Step("user-home", new { Uid = uid, Gid = spec.User.Gid ?? uid, Source = Publishing.ContextLayout.HomeFolder + "/", Home = Publishing.ContextLayout.HomeDirectory(ContainerUserSpec.DefaultName) + "/" })
+                ? Step("user-home", new
+                {
+                    Uid = uid,
+                    Gid = spec.User.Gid ?? uid,
+                    Source = Publishing.ContextLayout.HomeFolder + "/",
+                    Home = Publishing.ContextLayout.HomeDirectory(ContainerUserSpec.DefaultName) + "/",
+                    Python = spec.AppKind == AiAppKind.Python,
+                    Roots = WritablePlaces.OtherRoots(spec).Select(r => new
+                    {
+                        Why = r.ImagePath == WritablePlaces.Workspace
+                            ? "The working directory, owned by the user: links to the read-only code, so `python train.py` runs and writes here."
+                            : "An AiVolume target, owned by the user: a named volume mounted here starts writable.",
+                        Source = r.ContextFolder + "/",
+                        Target = RequireSingleLine(r.ImagePath, "COPY") + "/",
+                    }).ToList(),
+                })
                 : Step("named-user", new { Name = spec.User.User.Split(':')[0] }));
         }
 
@@ -109,7 +124,7 @@ public static class DockerfileGenerator
         if (environment.Count > 0)
             blocks.Add(Step("environment", new { Variables = environment.Select(e => new { e.Name, Value = Quote(e.Value) }).ToList() }));
 
-        blocks.Add(Step("workdir", new { WorkingDirectory = RequireSingleLine(spec.WorkingDirectory, "WORKDIR") }));
+        blocks.Add(Step("workdir", new { WorkingDirectory = RequireSingleLine(WritablePlaces.RunDirectory(spec), "WORKDIR") }));
 
         // A Python command is the CMD, as in the classic training Dockerfile: the base's entrypoint
         // (nvidia_entrypoint.sh on CUDA bases) still wraps it, and `docker run image python other.py` replaces it.

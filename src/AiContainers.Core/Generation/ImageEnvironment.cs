@@ -10,8 +10,9 @@ public static class ImageEnvironment
         var env = new List<NameValue>();
         void Set(string name, string value) { env.RemoveAll(e => e.Name == name); env.Add(new NameValue(name, value)); }
 
-        // The package's numeric user has no /etc/passwd entry (no RUN needed): HOME says where its home is.
-        if (spec.User is { CreateUser: true, Uid: not null }) Set("HOME", Publishing.ContextLayout.HomeDirectory(ContainerUserSpec.DefaultName));
+        // The package's numeric user has no /etc/passwd entry (no RUN needed): HOME says where its home is, and the
+        // frameworks' caches point into it (WritablePlaces), since code and weights are read-only to the user.
+        foreach (var place in WritablePlaces.Environment(spec)) Set(place.Name, place.Value);
 
         if (spec.Gpu.Enabled)
         {

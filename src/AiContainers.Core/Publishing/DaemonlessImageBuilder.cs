@@ -295,7 +295,7 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
             Env = environment,
             Entrypoint = entrypoint.Count > 0 ? entrypoint : null,
             Cmd = spec.Command.Count > 0 && spec.Entrypoint.Count > 0 ? spec.Command : null,
-            WorkingDir = spec.WorkingDirectory,
+            WorkingDir = Generation.WritablePlaces.RunDirectory(spec),
             User = spec.User.User,
             ExposedPorts = spec.Ports.Select(p => p.ToString()).ToList(),
             Labels = labels,

@@ -34,7 +34,7 @@ public sealed record ImageLayerPlan(IReadOnlyList<PlannedLayer> Layers, string? 
         {
             // The numeric default user needs no RUN: a home owned by it, HOME in the config, no /etc/passwd edit.
             home = ContextLayout.HomeDirectory(ContainerUserSpec.DefaultName);
-            layers.Add(new PlannedLayer("user home", new[] { LayerEntry.Directory(home.TrimStart('/'), 0x1ED, uid, spec.User.Gid ?? uid) }, LayerCompression.Gzip));
+            layers.Add(new PlannedLayer("user home", UserOwnedEntries(spec, contextDirectory, home, uid, spec.User.Gid ?? uid), LayerCompression.Gzip));
         }
 
         if (spec.HealthCheck is { UsesBuiltInProbe: true })
@@ -71,6 +71,27 @@ public sealed record ImageLayerPlan(IReadOnlyList<PlannedLayer> Layers, string? 
             AddFolder(layers, "app", Path.Combine(contextDirectory, ContextLayout.AppFolder), workdir, always: true);
         }
         return new ImageLayerPlan(layers, home, modified);
+    }
+
+    /// <summary>
+    /// The user's writable places (Generation.WritablePlaces), the entries the Dockerfile's COPY --chown lines make: the home and
+    /// its cache folders, the workspace with its links to the code (from the context, as the Dockerfile copies it), the
+    /// AiVolume targets. Their parents are the layer writer's root-owned 0755 folders.
+    /// </summary>
+    private static List<LayerEntry> UserOwnedEntries(AiImageSpec spec, string contextDirectory, string home, int uid, int gid)
+    {
+        var entries = new List<LayerEntry> { LayerEntry.Directory(home.TrimStart('/'), Executable, uid, gid) };
+        entries.AddRange(Generation.WritablePlaces.HomeFolders(spec).Select(f => LayerEntry.Directory(home.TrimStart('/') + "/" + f, Executable, uid, gid)));
+        foreach (var root in Generation.WritablePlaces.OtherRoots(spec))
+        {
+            var path = root.ImagePath.TrimStart('/');
+            entries.Add(LayerEntry.Directory(path, Executable, uid, gid));
+            var folder = Path.Combine(contextDirectory, root.ContextFolder);
+            if (!Directory.Exists(folder)) continue;
+            foreach (var link in Directory.EnumerateFileSystemEntries(folder).Select(e => new FileInfo(e)).Where(e => e.LinkTarget is not null).OrderBy(e => e.Name, StringComparer.Ordinal))
+                entries.Add(LayerEntry.Symlink(path + "/" + link.Name, link.LinkTarget!, uid, gid));
+        }
+        return entries;
     }
 
     /// <summary>SOURCE_DATE_EPOCH or AiImageCreated when set (mapped into the spec), else a constant: never the clock.</summary>

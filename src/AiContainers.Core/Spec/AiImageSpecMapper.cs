@@ -104,7 +104,7 @@ public static partial class AiImageSpecMapper
             name => bag.Report(AiErrors.InvalidEnvironmentName, "ContainerEnvironmentVariable", "ContainerEnvironmentVariable", name));
         var labels = MapNameValues(input, bag, "ContainerLabel", name => LabelKeyRegex().IsMatch(name),
             name => bag.Report(AiErrors.InvalidLabelName, "ContainerLabel", name));
-        var health = MapHealthCheck(input, bag, ports, serving?.HealthEndpoint);
+        var health = MapHealthCheck(input, bag, ports, serving?.HealthEndpoint, aspNetApp: dotnet is { IsWebApp: true });
         // ---- ContainerRuntimeIdentifiers (multi-platform, see PlatformTargets): the first entry is the primary platform.
         var platforms = PlatformTargets.Map(input, bag, dotnet, health);
         if (dotnet is not null && platforms.Count > 0)
@@ -450,7 +450,8 @@ public static partial class AiImageSpecMapper
     }
 
     /// <param name="kindDefault">The model servers' own health endpoint, used when AiHealthCheckPath is unset.</param>
-    private static HealthCheckSpec? MapHealthCheck(ProjectInputs input, DiagnosticBag bag, List<PortSpec> ports, (string Path, int Port)? kindDefault = null)
+    /// <param name="aspNetApp">A .NET web app: its port can move at run time (ASPNETCORE_HTTP_PORTS), and the probe follows it.</param>
+    private static HealthCheckSpec? MapHealthCheck(ProjectInputs input, DiagnosticBag bag, List<PortSpec> ports, (string Path, int Port)? kindDefault = null, bool aspNetApp = false)
     {
         var path = input.Get("AiHealthCheckPath") ?? kindDefault?.Path;
         if (path is null) return null;
@@ -482,9 +483,17 @@ public static partial class AiImageSpecMapper
         var retries = ParsePositiveInt(input, bag, "AiHealthCheckRetries", 3);
         var url = $"http://127.0.0.1:{port}{path}";
         var custom = MapCommand(input, bag, "AiHealthCheckCommand");
-        IReadOnlyList<string> command = custom.Count > 0 ? custom : new[] { HealthProbe.ImagePath, url };
+        IReadOnlyList<string> command = custom.Count > 0 ? custom
+            : aspNetApp && port == AspNetListenPort(ports) ? HealthProbe.FollowingAspNetPort(url)
+            : new[] { HealthProbe.ImagePath, url };
         return new HealthCheckSpec(path, port, interval, timeout, start, retries, command, UsesBuiltInProbe: custom.Count == 0);
     }
+
+    /// <summary>
+    /// The port ASP.NET listens on first as the image sets it (ImageEnvironment: the first tcp port, 8080 without one). Only a
+    /// probe aimed there follows the app's variables at run time; one aimed at another port (AiHealthCheckPort) keeps it.
+    /// </summary>
+    private static int AspNetListenPort(List<PortSpec> ports) => ports.FirstOrDefault(p => p.Protocol == "tcp")?.Number ?? 8080;
 
     private static List<string> MapSystemPackages(ProjectInputs input, DiagnosticBag bag)
     {

@@ -49,7 +49,8 @@ public sealed class EngineEndToEndTests
         var labels = manifest.GetProperty("Labels");
         Assert.AreEqual("12.4.1", labels.GetProperty("ai.containers.cuda").GetString());
         Assert.AreEqual("9", labels.GetProperty("ai.containers.cudnn").GetString());
-        Assert.AreEqual("525.60.13", labels.GetProperty("ai.containers.min-driver").GetString());
+        // Without AiMinDriverVersion the base's own NVIDIA_REQUIRE_CUDA stays in force and no label claims another floor.
+        Assert.IsFalse(labels.TryGetProperty("ai.containers.min-driver", out _), "no min-driver label unless AiMinDriverVersion is set");
         Assert.AreEqual("docker.io/nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04", labels.GetProperty("org.opencontainers.image.base.name").GetString());
         Assert.AreEqual("SentimentService", labels.GetProperty("org.opencontainers.image.title").GetString());
 
@@ -62,7 +63,7 @@ public sealed class EngineEndToEndTests
         var env = config.GetProperty("Env").EnumerateArray().Select(e => e.GetString()).ToList();
         CollectionAssert.Contains(env, "NVIDIA_VISIBLE_DEVICES=all");
         CollectionAssert.Contains(env, "NVIDIA_DRIVER_CAPABILITIES=compute,utility");
-        CollectionAssert.Contains(env, "NVIDIA_REQUIRE_CUDA=cuda>=12.4");
+        CollectionAssert.Contains(env, "NVIDIA_REQUIRE_CUDA=cuda>=12.4", "the base image's value (the stand-in's), kept as is");
         var health = config.GetProperty("Healthcheck").GetProperty("Test").EnumerateArray().Select(e => e.GetString()).ToList();
         CollectionAssert.AreEqual(new[] { "CMD", "/usr/local/bin/aic-healthcheck", "http://127.0.0.1:8080/health" }, health);
 

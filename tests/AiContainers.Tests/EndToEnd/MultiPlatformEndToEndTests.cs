@@ -39,7 +39,8 @@ public sealed class MultiPlatformEndToEndTests
         EngineEnvironment.Require();
         var repository = "aic-tests/multiarch-" + Guid.NewGuid().ToString("N")[..8];
         var project = App("MultiArch", repository);
-        var publish = project.Publish(Properties("ContainerRuntimeIdentifiers=linux-x64,linux-arm64"));
+        // MSBuild's -p: splits an unquoted value on ',' and ';': quoted, either separator passes.
+        var publish = project.Publish(Properties("ContainerRuntimeIdentifiers=\"linux-x64,linux-arm64\""));
         Assert.AreEqual(0, publish.ExitCode, publish.Output);
         StringAssert.Contains(publish.Output, "by the Daemonless builder (Auto: ContainerRuntimeIdentifiers names 2 platforms (linux-x64, linux-arm64))");
         Assert.IsTrue(Directory.Exists(Path.Combine(project.OutputDirectory, "platforms", "linux-arm64", "app")), "the arm64 context sits under platforms/");
@@ -88,7 +89,7 @@ public sealed class MultiPlatformEndToEndTests
         var repository = "aic-tests/multiarch-missing-" + Guid.NewGuid().ToString("N")[..8];
         // The cuDNN stand-in is amd64 only.
         var project = App("MultiArchMissing", repository, "<AiCudnnVersion>9</AiCudnnVersion>");
-        var publish = project.Publish(Properties("ContainerRuntimeIdentifiers=linux-x64,linux-arm64"));
+        var publish = project.Publish(Properties("ContainerRuntimeIdentifiers=linux-x64%3Blinux-arm64"));
         var error = Diagnostics.AssertSingleError(publish, "AIC6176", "ContainerRuntimeIdentifiers");
         StringAssert.Contains(error.Text, "has no image for linux/arm64");
         StringAssert.Contains(error.Text, "it offers: linux/amd64");
@@ -100,7 +101,7 @@ public sealed class MultiPlatformEndToEndTests
     public void The_docker_builder_with_two_runtime_identifiers_points_to_daemonless()
     {
         var project = App("MultiArchDocker", "aic-tests/multiarch-docker");
-        var publish = project.Publish(new[] { "ContainerRuntimeIdentifiers=linux-x64,linux-arm64", "AiImageBuilder=Docker" },
+        var publish = project.Publish(new[] { "ContainerRuntimeIdentifiers=\"linux-x64,linux-arm64\"", "AiImageBuilder=Docker" },
             new Dictionary<string, string?> { ["DOCKER_HOST"] = "unix:///nonexistent/docker.sock" });
         var error = Diagnostics.AssertSingleError(publish, "AIC6173", "AiImageBuilder=Daemonless");
         StringAssert.Contains(error.Text, "linux-x64, linux-arm64");
