@@ -58,6 +58,8 @@ public sealed class ResolveAiImageSpec : AiTask
         foreach (var diagnostic in fileProblems) Report(diagnostic);
         if (spec is null) return;
 
+        // From here on the outputs beside the Dockerfile are being rebuilt: the last result must not pass for this run's.
+        Core.Publishing.PublishOutputs.Invalidate(spec.Build.OutputDirectory);
         AiImageSpecJson.Write(spec, SpecFile);
         OutputDirectory = spec.Build.OutputDirectory;
         Builder = spec.Build.Builder.ToString();
