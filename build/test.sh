@@ -11,10 +11,11 @@ cd "$root"
 export NUGET_PACKAGES="$root/artifacts/nuget-packages"
 "$root/build/pack.sh"
 
-# dockerfile-utils (npm) lints the generated Dockerfiles offline; installed once into artifacts/node.
-if [ ! -x "$root/artifacts/node/node_modules/.bin/dockerfile-utils" ]; then
-  echo "[aic-test] installing dockerfile-utils into artifacts/node"
-  npm install --silent --no-audit --no-fund --prefix "$root/artifacts/node" dockerfile-utils@0.16.3 >/dev/null
+# dockerfile-utils (npm) lints the generated Dockerfiles offline; @huggingface/hub (npm), a real Hugging Face
+# client, reads the hf-cache weights layout (Weights/hf-cache-check.mjs). Installed once into artifacts/node.
+if [ ! -x "$root/artifacts/node/node_modules/.bin/dockerfile-utils" ] || [ ! -f "$root/artifacts/node/node_modules/@huggingface/hub/package.json" ]; then
+  echo "[aic-test] installing dockerfile-utils and @huggingface/hub into artifacts/node"
+  npm install --silent --no-audit --no-fund --prefix "$root/artifacts/node" dockerfile-utils@0.16.3 @huggingface/hub@2.17.5 >/dev/null
 fi
 export AIC_DOCKERFILE_LINTER="$root/artifacts/node/node_modules/.bin/dockerfile-utils"
 

@@ -120,8 +120,9 @@ int main(int argc, char **argv) {
     if (env_port > 0) {
         port = env_port;
         /* The Host header names the port really probed. */
-        if (strchr(addr, ':') != NULL) snprintf(hostport, sizeof hostport, "[%s]:%d", addr, port);
-        else snprintf(hostport, sizeof hostport, "%s:%d", addr, port);
+        int n = strchr(addr, ':') != NULL ? snprintf(hostport, sizeof hostport, "[%s]:%d", addr, port)
+                                          : snprintf(hostport, sizeof hostport, "%s:%d", addr, port);
+        if (n < 0 || (size_t)n >= sizeof hostport) return fail("host too long in URL");
     }
 
     int fd;

@@ -15,8 +15,7 @@ internal static class VerifiedTarEntry
         using var verifying = new Sha256VerifyingStream(data, sha256, name, cacheDirectory);
         entry.DataStream = new KnownLengthStream(verifying, data.Length);
         tar.WriteEntry(entry);
-        // The tar copies exactly Length bytes; reading on reaches the end, where the hash is compared, and bytes past
-        // Length (a file that grew meanwhile) go into the hash too, so they fail it.
+        // An empty file, or one that shrank: its end is reached here, where the hash is compared.
         var rest = new byte[1 << 16];
         while (verifying.Read(rest) > 0) { }
     }
@@ -66,11 +65,14 @@ internal static class VerifiedTarEntry
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-        // Never past Length: the header already holds the size, and the rest is read (and hashed) by the caller.
+        // Never past Length: the header already holds the size. The last piece is handed over only after the inner
+        // stream reached its end and compared the hash, so a changed file never leaves a whole entry behind (an engine
+        // reading the context as it streams would otherwise have every byte of it before the error).
         public override int Read(Span<byte> buffer)
         {
             var read = _inner.Read(buffer[..Remaining(buffer.Length)]);
             _position += read;
+            if (_position == _length && read > 0) DrainToEnd();
             return read;
         }
 
@@ -78,7 +80,21 @@ internal static class VerifiedTarEntry
         {
             var read = await _inner.ReadAsync(buffer[..Remaining(buffer.Length)], cancellationToken).ConfigureAwait(false);
             _position += read;
+            if (_position == _length && read > 0) await DrainToEndAsync(cancellationToken).ConfigureAwait(false);
             return read;
+        }
+
+        /// <summary>Reads the inner stream to its end: bytes past Length (a file that grew) are hashed too, so they fail it.</summary>
+        private void DrainToEnd()
+        {
+            var rest = new byte[1 << 16];
+            while (_inner.Read(rest) > 0) { }
+        }
+
+        private async ValueTask DrainToEndAsync(CancellationToken cancellationToken)
+        {
+            var rest = new byte[1 << 16];
+            while (await _inner.ReadAsync(rest, cancellationToken).ConfigureAwait(false) > 0) { }
         }
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using AiContainers.Core.Diagnostics;
 
 namespace AiContainers.Core.Weights;
@@ -26,8 +27,17 @@ public static class ModelLayout
     /// <summary>
     /// The entries of one model. <c>files</c>: TargetDirectory/&lt;path&gt;. <c>hf-cache</c> (TargetDirectory is HF_HOME):
     /// hub/models--org--name/blobs/&lt;etag&gt;, snapshots/&lt;commit&gt;/&lt;path&gt; → ../../blobs/&lt;etag&gt; (relative symlinks),
-    /// refs/main and refs/&lt;revision&gt; holding the commit, as huggingface_hub's own cache has them.
+    /// trees/&lt;commit&gt;.json listing exactly the files in the image (<see cref="HfTreeListing"/>), and refs/main plus
+    /// refs/&lt;revision&gt; holding the commit, as huggingface_hub's own cache has them.
     /// </summary>
+    /// <remarks>
+    /// What <c>revision="main"</c> means in the image: the image holds one revision per repository (AIC5016), and
+    /// refs/main always names it, whatever Source pinned (a branch, a tag or a commit). So code that names no
+    /// revision, as <c>from_pretrained("org/name")</c> does, gets the weights the image was built with, offline; the
+    /// pinned branch or tag has its own ref too, and the commit is reachable directly. huggingface_hub itself writes
+    /// only the ref it was asked for; the image departs from that on purpose, because an image without refs/main
+    /// would fail the default call. The Hub's current main is never consulted at run time.
+    /// </remarks>
     public static IReadOnlyList<LayoutEntry> Plan(FetchedModel model)
     {
         var entries = new List<LayoutEntry>();
@@ -48,11 +58,60 @@ public static class ModelLayout
             var up = string.Concat(Enumerable.Repeat("../", depth + 2));
             entries.Add(new LayoutEntry(repo + "/snapshots/" + commit + "/" + file.Path, LayoutEntryKind.Symlink, LinkTarget: up + "blobs/" + file.HfBlobName));
         }
+        // snapshot_download(revision=<commit>) reads trees/<commit>.json before looking at the snapshot (huggingface_hub
+        // 1.22+); without it, offline it asks the Hub for the listing and raises OfflineModeIsEnabled.
+        entries.Add(new LayoutEntry(repo + "/trees/" + commit + ".json", LayoutEntryKind.Text, Text: HfTreeListing(model)));
         // huggingface_hub reads refs/<revision> without stripping, so no trailing newline.
         entries.Add(new LayoutEntry(repo + "/refs/" + ModelSource.DefaultRevision, LayoutEntryKind.Text, Text: commit));
         if (model.Source.Revision is { } revision && revision != ModelSource.DefaultRevision && !ModelNaming.IsCommit(revision))
             entries.Add(new LayoutEntry(repo + "/refs/" + revision, LayoutEntryKind.Text, Text: commit));
         return entries;
+    }
+
+    /// <summary>
+    /// huggingface_hub's tree cache file (<c>_tree_cache.py</c>, format_version 1) for the model's commit:
+    /// <c>{"format_version": 1, "files": {"&lt;path&gt;": {"size", "blob_id", "lfs_sha256", "lfs_size"}}}</c>, paths sorted.
+    /// It lists only the files the image holds, not the whole repository: huggingface_hub takes the listing as the
+    /// complete snapshot, and a listed file missing from snapshots/ raises IncompleteSnapshotError offline. Files
+    /// with a git blob id are regular files; the others are LFS files (their blob is named by the sha256, as in
+    /// <see cref="FetchedFile.HfBlobName"/>), whose blob_id is that of their canonical LFS pointer, as the Hub lists it.
+    /// No xet_hash: the cache has the file, so huggingface_hub never needs it.
+    /// </summary>
+    public static string HfTreeListing(FetchedModel model)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("format_version", 1);
+            json.WriteStartObject("files");
+            foreach (var file in model.Files.DistinctBy(f => f.Path).OrderBy(f => f.Path, StringComparer.Ordinal))
+            {
+                json.WriteStartObject(file.Path);
+                json.WriteNumber("size", file.Size);
+                if (file.GitOid is { } oid) json.WriteString("blob_id", oid);
+                else
+                {
+                    json.WriteString("blob_id", GitBlobId(Encoding.ASCII.GetBytes($"version https://git-lfs.github.com/spec/v1\noid sha256:{file.Sha256}\nsize {file.Size}\n")));
+                    json.WriteString("lfs_sha256", file.Sha256);
+                    json.WriteNumber("lfs_size", file.Size);
+                }
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    /// <summary>What <c>git hash-object</c> prints for these bytes: SHA-1 over "blob &lt;length&gt;\0" and the bytes.</summary>
+    internal static string GitBlobId(byte[] content)
+    {
+        var header = Encoding.ASCII.GetBytes("blob " + content.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\0");
+        // SHA-1 because git names blobs by it, not for security.
+#pragma warning disable CA5350
+        return Hex(SHA1.HashData([.. header, .. content]));
+#pragma warning restore CA5350
     }
 
     /// <summary>The snapshot folder huggingface_hub resolves "org/name" to; the hf-cache model's environment value.</summary>

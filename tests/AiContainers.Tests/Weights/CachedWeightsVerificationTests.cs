@@ -155,9 +155,13 @@ public sealed class CachedWeightsVerificationTests
         var intact = BuildContextArchive.Write(context, Stream.Null, CancellationToken.None, verified);
         Assert.IsTrue(intact > 0);
         Tamper(Path.Combine(context, relative));
-        var error = Assert.ThrowsExactly<AiException>(() => BuildContextArchive.Write(context, Stream.Null, CancellationToken.None, verified));
+        var sent = new MemoryStream();
+        var error = Assert.ThrowsExactly<AiException>(() => BuildContextArchive.Write(context, sent, CancellationToken.None, verified));
         Assert.AreEqual("AIC5109", error.Code);
         StringAssert.Contains(error.Message, result.CacheDirectory);
+        // The error comes before the entry's last bytes are handed on: an engine reading as it streams never has it whole.
+        var tail = File.ReadAllBytes(weights.BlobPath)[^64..];
+        Assert.AreEqual(-1, sent.ToArray().AsSpan().IndexOf(tail), "the changed file's end was never written");
     }
 
     [TestMethod]
