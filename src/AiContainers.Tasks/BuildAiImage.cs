@@ -50,8 +50,9 @@ public sealed class BuildAiImage : CancelableAiTask
         item.SetMetadata("Archive", image.ArchivePath ?? "");
         Image = item;
 
-        PublishOutputs.Write(image, spec.Build.OutputDirectory, Environment.GetEnvironmentVariable("GITHUB_OUTPUT"));
-        Message(AiLogLevel.Summary, image.SummaryLine());
+        PublishOutputs.Write(image, spec.Build.OutputDirectory, Environment.GetEnvironmentVariable("GITHUB_OUTPUT"), ImageReport.Render(image, spec, models));
+        foreach (var line in image.LayerLines()) Message(AiLogLevel.Summary, line);
+        Message(AiLogLevel.Summary, image.SummaryLine() + $"; report {Path.Combine(spec.Build.OutputDirectory, ImageReport.FileName)}");
     }
 }
 

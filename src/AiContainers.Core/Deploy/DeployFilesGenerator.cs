@@ -26,4 +26,18 @@ public static class DeployFilesGenerator
         files.AddRange(KubernetesGenerator.Generate(spec, deploy).Select(f => new GeneratedFile(f.Path, f.Content, Executable: false)));
         return files;
     }
+
+    /// <summary>
+    /// The top-level names of what <see cref="Generate"/> writes, in its order, from the generators' own path
+    /// constants. Generating the files just to list their names cost ~1 s of every publish (the first
+    /// KubernetesYaml.Serialize in the process), measured by bench/code-change-publish.sh.
+    /// </summary>
+    public static IReadOnlyList<string> TopLevelNames(DeploySpec deploy)
+    {
+        var names = new List<string> { DockerRunGenerator.FileName, ComposeGenerator.FileName };
+        if (deploy.HasCompanion(ComposeCompanions.Postgres)) names.Add(ComposeGenerator.PostgresEnvExample);
+        if (deploy.HasCompanion(ComposeCompanions.Prometheus)) names.Add(ComposeGenerator.PrometheusConfigPath.Split('/')[0] + "/");
+        names.Add(KubernetesGenerator.Directory + "/");
+        return names;
+    }
 }

@@ -25,21 +25,9 @@ public static class BuildContextWriter
     /// needs no entry here.
     /// </summary>
     public static IReadOnlyList<string> NotInContext(AiImageSpec spec)
-        => new[] { Publishing.PublishOutputs.ImageJson, "*.tmp-*", WeightsFolder + "/", DockerBuildScript.FileName, PlatformContexts.Folder + "/" }
-            .Concat(DeployTopLevelNames(spec.Deploy))
+        => new[] { Publishing.PublishOutputs.ImageJson, Publishing.ImageReport.FileName, "*.tmp-*", WeightsFolder + "/", DockerBuildScript.FileName, PlatformContexts.Folder + "/" }
+            .Concat(Deploy.DeployFilesGenerator.TopLevelNames(spec.Deploy))
             .Distinct(StringComparer.Ordinal).ToList();
-
-    // The deploy generators' own path constants, in DeployFilesGenerator.Generate's order. Generating the files just to
-    // list their names cost ~1 s of every publish (the first KubernetesYaml.Serialize in the process), measured by
-    // bench/code-change-publish.sh; WriteAiDeployFiles generates them once.
-    private static IEnumerable<string> DeployTopLevelNames(Deploy.DeploySpec deploy)
-    {
-        yield return Deploy.DockerRunGenerator.FileName;
-        yield return Deploy.ComposeGenerator.FileName;
-        if (deploy.HasCompanion(Deploy.ComposeCompanions.Postgres)) yield return Deploy.ComposeGenerator.PostgresEnvExample;
-        if (deploy.HasCompanion(Deploy.ComposeCompanions.Prometheus)) yield return Deploy.ComposeGenerator.PrometheusConfigPath.Split('/')[0] + "/";
-        yield return Deploy.KubernetesGenerator.Directory + "/";
-    }
 
     /// <param name="models">The fetch result when the project declares AiModel items.</param>
     /// <summary>The weights image's context, beside the Dockerfile and excluded from the app context.</summary>

@@ -71,8 +71,8 @@ public static class DockerfileGenerator
                         Why = r.ImagePath == WritablePlaces.Workspace
                             ? "The working directory, owned by the user: links to the read-only code, so `python train.py` runs and writes here."
                             : "An AiVolume target, owned by the user: a named volume mounted here starts writable.",
-                        Source = r.ContextFolder + "/",
-                        Target = RequireSingleLine(r.ImagePath, "COPY") + "/",
+                        // JSON form with the builder's own escapes: a volume target may hold spaces, '$', quotes or '\'.
+                        Copy = ExecForm(new[] { r.ContextFolder + "/", CopyWord(RequireSingleLine(r.ImagePath, "COPY") + "/") }),
                     }).ToList(),
                 })
                 : Step("named-user", new { Name = spec.User.User.Split(':')[0] }));
@@ -216,6 +216,21 @@ public static class DockerfileGenerator
             BuilderInputs = PythonAppSpec.BuilderInputs,
             Install = install,
         });
+    }
+
+    /// <summary>
+    /// A COPY source or destination taken literally: the builder expands variables and quotes in COPY words (JSON form
+    /// too) with '\' as the escape, so '\', '$' and both quotes are escaped.
+    /// </summary>
+    public static string CopyWord(string path)
+    {
+        var sb = new StringBuilder();
+        foreach (var c in path)
+        {
+            if (c is '\\' or '$' or '\'' or '"') sb.Append('\\');
+            sb.Append(c);
+        }
+        return sb.ToString();
     }
 
     public static string ExecForm(IEnumerable<string> words) => JsonSerializer.Serialize(words.ToArray(), ExecFormJson);

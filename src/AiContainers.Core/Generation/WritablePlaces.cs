@@ -78,8 +78,7 @@ public static class WritablePlaces
     }
 
     /// <summary>
-    /// Writable AiVolume targets the image prepares. Left out: read-only volumes, "/", paths with characters other than
-    /// letters, digits and /._-+@, and targets on the code folder or a
+    /// Writable AiVolume targets the image prepares. Left out: read-only volumes, "/", and targets on the code folder or a
     /// model's folder (equal, inside or above): those stay root-owned, so a mount there never makes code or weights writable.
     /// </summary>
     public static IReadOnlyList<string> VolumeTargets(AiImageSpec spec)
@@ -88,8 +87,7 @@ public static class WritablePlaces
         var protectedPaths = new List<string> { spec.WorkingDirectory.TrimEnd('/') };
         protectedPaths.AddRange(spec.Models.Select(m => m.Target.TrimEnd('/')));
         return spec.Deploy.Volumes
-            // Only plain paths: a COPY destination would expand '$' and split on spaces (such a target is still mounted, root-owned).
-            .Where(v => !v.ReadOnly && v.Target != "/" && v.Target.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or '+' or '@'))
+            .Where(v => !v.ReadOnly && v.Target != "/")
             .Select(v => v.Target.TrimEnd('/'))
             .Where(t => !protectedPaths.Any(p => p.Length == 0 || t == p || IsInside(t, p) || IsInside(p, t)))
             .Distinct(StringComparer.Ordinal)

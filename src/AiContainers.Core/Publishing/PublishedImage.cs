@@ -40,6 +40,16 @@ public sealed record PublishedImage(
         layers = Layers.Select(l => new { description = l.Description, digest = l.Digest, size = l.Size, @new = l.New }),
     }, new JsonSerializerOptions { WriteIndented = true });
 
+    /// <summary>The layers as the summary lists them, like `dive` would: size, new or reused, and what dominates.</summary>
+    public IEnumerable<string> LayerLines()
+    {
+        if (Layers.Count == 0) yield break;
+        var total = Math.Max(1, Layers.Sum(l => l.Size));
+        foreach (var layer in Layers)
+            yield return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"AiContainers:   {(layer.New ? "new   " : "reused")} {Format.Bytes(layer.Size),10} {layer.Size * 100.0 / total,5:0.0}%  {layer.Description}");
+    }
+
     /// <summary>The one high-importance line of a publish.</summary>
     public string SummaryLine()
     {
@@ -62,12 +72,16 @@ public static class PublishOutputs
 
     public static void Invalidate(string outputDirectory)
     {
-        var path = Path.Combine(outputDirectory, ImageJson);
-        if (File.Exists(path)) File.Delete(path);
+        foreach (var name in new[] { ImageJson, ImageReport.FileName })
+        {
+            var path = Path.Combine(outputDirectory, name);
+            if (File.Exists(path)) File.Delete(path);
+        }
     }
 
-    public static void Write(PublishedImage image, string outputDirectory, string? githubOutput)
+    public static void Write(PublishedImage image, string outputDirectory, string? githubOutput, string? report = null)
     {
+        if (report is not null) AtomicFile.Write(Path.Combine(outputDirectory, ImageReport.FileName), report);
         AtomicFile.Write(Path.Combine(outputDirectory, ImageJson), image.ToJson() + "\n");
         if (githubOutput is { Length: > 0 })
             File.AppendAllText(githubOutput, $"image={image.Reference}\ndigest={image.Digest ?? image.ImageId}\n");

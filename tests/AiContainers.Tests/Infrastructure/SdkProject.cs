@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace AiContainers.Tests.Infrastructure;
 
 /// <summary>
@@ -29,7 +31,42 @@ internal sealed class SdkProject
               </packageSources>
             </configuration>
             """);
+        // Versionless references (<Sdk Name="AiContainers.Sdk" />, the samples' form) take the version from global.json,
+        // as in the samples folder, where build/pack.sh writes it. No "sdk" section: the newest installed .NET SDK runs.
+        File.WriteAllText(Path.Combine(Directory, "global.json"), $$"""
+            { "msbuild-sdks": { "AiContainers.Sdk": "{{SdkVersion}}" } }
+            """);
     }
+
+    /// <summary>The release version the README, the tests' project files and the goldens name.</summary>
+    public const string ReleaseVersion = "0.1.0";
+
+    /// <summary>
+    /// The version build/pack.sh packed into artifacts/packages (artifacts/packages/version.txt): a development
+    /// pack is e.g. 0.1.0-dev.57.h3fa29c01e2, so no NuGet cache can serve an older build under the same version.
+    /// </summary>
+    public static string SdkVersion
+    {
+        get
+        {
+            EnsurePackage();
+            return File.ReadAllText(VersionFile).Trim();
+        }
+    }
+
+    private static string VersionFile => Path.Combine(TestPaths.Packages, "version.txt");
+
+    // The release version in the three ways a project names the package: <Project Sdk="AiContainers.Sdk/V">,
+    // <Sdk Name="AiContainers.Sdk" Version="V" />, <PackageReference Include="AiContainers.Sdk" Version="V" />.
+    private static readonly Regex ReleaseReference = new(
+        @"(?<head>AiContainers\.Sdk/|""AiContainers\.Sdk""\s+Version="")" + Regex.Escape(ReleaseVersion) + @"(?=[""/])");
+
+    /// <summary>
+    /// Project text as a test or the README writes it (the release version) made to restore the package this
+    /// checkout packed: the version is normalised here, once, so examples and tests keep naming the release.
+    /// </summary>
+    public static string WithPackedVersion(string projectXml)
+        => ReleaseReference.Replace(projectXml, m => m.Groups["head"].Value + SdkVersion);
 
     public string Name { get; }
     public string Directory { get; }
@@ -40,7 +77,7 @@ internal sealed class SdkProject
     {
         var path = Path.Combine(Directory, relativePath);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, content);
+        File.WriteAllText(path, relativePath.EndsWith("proj", StringComparison.Ordinal) ? WithPackedVersion(content) : content);
         return this;
     }
 
@@ -101,7 +138,7 @@ internal sealed class SdkProject
     {
         lock (PackLock)
         {
-            if (File.Exists(Path.Combine(TestPaths.Packages, "AiContainers.Sdk.0.1.0.nupkg"))) return;
+            if (File.Exists(VersionFile) && File.Exists(Path.Combine(TestPaths.Packages, $"AiContainers.Sdk.{File.ReadAllText(VersionFile).Trim()}.nupkg"))) return;
             var result = ProcessRunner.Run("bash", new[] { Path.Combine(TestPaths.RepoRoot, "build", "pack.sh") }, TestPaths.RepoRoot);
             Assert.AreEqual(0, result.ExitCode, result.Output);
         }
