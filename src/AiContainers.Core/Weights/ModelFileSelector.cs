@@ -1,11 +1,12 @@
-using Microsoft.Extensions.FileSystemGlobbing;
+using AiContainers.Core.Engine;
 
 namespace AiContainers.Core.Weights;
 
 /// <summary>
-/// Files/Exclude globs, matched with Microsoft.Extensions.FileSystemGlobbing: '*' matches within one
-/// folder, '**' across folders, names compare case-sensitively (as on the Hub and in Linux images).
-/// fnmatch's '?' and '[...]' are refused rather than silently matched literally.
+/// Files/ExcludeFiles patterns in the package's one glob dialect, Docker's .dockerignore semantics
+/// (<see cref="DockerIgnore"/>, also used by AiAppInclude/AiAppExclude): '*' and '?' within a folder,
+/// '[...]' classes, '**' across folders, '\' escapes; a pattern naming a folder selects what is under it.
+/// Names compare case-sensitively, as on the Hub and in Linux images.
 /// </summary>
 public static class ModelFileSelector
 {
@@ -13,13 +14,11 @@ public static class ModelFileSelector
     public static string? Validate(string pattern)
     {
         if (pattern.Length == 0) return "it is empty";
-        if (pattern.Contains('\\')) return "it contains '\\'; separate folders with '/'";
         if (pattern.StartsWith('/')) return "it is absolute; patterns are relative to the repository or folder";
-        if (pattern.IndexOfAny(['?', '[', ']', '{', '}']) >= 0) return "'?', '[...]' and '{...}' are not supported";
+        if (DockerIgnore.Validate(pattern) is { } reason) return reason;
         foreach (var segment in pattern.Split('/'))
         {
             if (segment == "..") return "it climbs out of the model with '..'";
-            if (segment.Contains("**", StringComparison.Ordinal) && segment != "**") return "'**' must be a whole folder segment (e.g. onnx/**/*.onnx)";
         }
         return null;
     }
@@ -27,14 +26,9 @@ public static class ModelFileSelector
     /// <summary>The paths (relative, '/'-separated) selected by the include and exclude patterns, in ordinal order.</summary>
     public static IReadOnlyList<string> Select(IEnumerable<string> paths, IReadOnlyList<string> include, IReadOnlyList<string> exclude)
     {
-        var matcher = new Matcher(StringComparison.Ordinal);
-        if (include.Count == 0) matcher.AddInclude("**");
-        else matcher.AddIncludePatterns(include);
-        matcher.AddExcludePatterns(exclude);
-        var all = paths.ToList();
-        var matched = matcher.Match(all).Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
-        // The matcher normalises paths ("./a" → "a"); keep the listing's own spelling.
-        return all.Where(matched.Contains).OrderBy(p => p, StringComparer.Ordinal).ToList();
+        var selected = include.Count == 0 ? null : new DockerIgnore(include);
+        var dropped = new DockerIgnore(exclude);
+        return paths.Where(p => (selected?.Matches(p) ?? true) && !dropped.Matches(p)).OrderBy(p => p, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>

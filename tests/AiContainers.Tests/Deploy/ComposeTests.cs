@@ -44,7 +44,8 @@ public sealed class ComposeTests
         var healthcheck = service["healthcheck"];
         Assert.AreEqual("10s", Scalar(healthcheck["interval"]));
         Assert.AreEqual("1m", Scalar(healthcheck["start_period"]));
-        CollectionAssert.AreEqual(new[] { "CMD", "/usr/local/bin/aic-healthcheck", "http://127.0.0.1:8080/health" }, Sequence(healthcheck["test"]));
+        // The probe follows the port ASP.NET really listens on (read at probe time), the URL's port as the fallback.
+        CollectionAssert.AreEqual(new[] { "CMD", "/usr/local/bin/aic-healthcheck", "--port-from", "ASPNETCORE_URLS", "--port-from", "ASPNETCORE_HTTP_PORTS", "http://127.0.0.1:8080/health" }, Sequence(healthcheck["test"]));
     }
 
     [TestMethod]
