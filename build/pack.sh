@@ -66,7 +66,7 @@ for id in AiContainers.Sdk AiContainers.Templates; do
 done
 
 # Written last, each by rename: a reader never sees a version whose package is not there yet.
-printf '%s\n' "$version" >"$out/version.txt.tmp" && mv "$out/version.txt.tmp" "$out/version.txt"
-sed -E 's/("AiContainers\.Sdk"[[:space:]]*:[[:space:]]*")[^"]*"/\1'"$version"'"/' "$root/global.json" >"$root/samples/global.json.tmp"
-mv "$root/samples/global.json.tmp" "$root/samples/global.json"
+printf '%s\n' "$version" >"$out/version.txt.$$" && mv "$out/version.txt.$$" "$out/version.txt"
+sed -E 's/("AiContainers\.Sdk"[[:space:]]*:[[:space:]]*")[^"]*"/\1'"$version"'"/' "$root/global.json" >"$root/samples/global.json.$$"
+mv "$root/samples/global.json.$$" "$root/samples/global.json"
 echo "[aic-pack] $(cd "$out" && ls ./*.nupkg | sed 's:^\./::' | tr '\n' ' ')"

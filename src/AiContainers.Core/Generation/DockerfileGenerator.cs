@@ -71,8 +71,7 @@ public static class DockerfileGenerator
                         Why = r.ImagePath == WritablePlaces.Workspace
                             ? "The working directory, owned by the user: links to the read-only code, so `python train.py` runs and writes here."
                             : "An AiVolume target, owned by the user: a named volume mounted here starts writable.",
-                        // JSON form with the builder's own escapes: a volume target may hold spaces, '$', quotes or '\'.
-                        Copy = ExecForm(new[] { r.ContextFolder + "/", CopyWord(RequireSingleLine(r.ImagePath, "COPY") + "/") }),
+                        Copy = CopyArguments(r.ContextFolder + "/", RequireSingleLine(r.ImagePath, "COPY") + "/"),
                     }).ToList(),
                 })
                 : Step("named-user", new { Name = spec.User.User.Split(':')[0] }));
@@ -217,6 +216,15 @@ public static class DockerfileGenerator
             Install = install,
         });
     }
+
+    /// <summary>
+    /// COPY's source and destination: plain words when both are plain paths, else the JSON form with the builder's own
+    /// escapes (<see cref="CopyWord"/>), since a volume target may hold spaces, '#', '$', quotes or '\'.
+    /// </summary>
+    public static string CopyArguments(string source, string destination)
+        => new[] { source, destination }.All(p => p.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or '+' or '@'))
+            ? source + " " + destination
+            : ExecForm(new[] { CopyWord(source), CopyWord(destination) });
 
     /// <summary>
     /// A COPY source or destination taken literally: the builder expands variables and quotes in COPY words (JSON form

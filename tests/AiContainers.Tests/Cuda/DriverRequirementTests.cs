@@ -34,11 +34,11 @@ public sealed class DriverRequirementTests
     }
 
     [TestMethod]
-    public void A_floor_below_the_cuda_major_minimum_is_kept_with_AIC1750()
+    public void A_floor_below_the_cuda_major_minimum_is_kept_with_AIC1580()
     {
         var result = AiImageSpecMapper.Map(Inputs.WebApp().Set("AiCudaVersion", "12.8.1").Set("AiMinDriverVersion", "470.82.01"));
         Assert.IsTrue(result.Succeeded, string.Join(" | ", result.Diagnostics));
-        var warning = result.Diagnostics.Single(d => d.Code == "AIC1750");
+        var warning = result.Diagnostics.Single(d => d.Code == "AIC1580");
         StringAssert.Contains(warning.Message, "525.60.13");
         Assert.AreEqual("driver>=470.82.01", result.Spec!.Gpu.RequireCuda);
     }
@@ -48,7 +48,7 @@ public sealed class DriverRequirementTests
     {
         // 535.104.05 is above 525.60.13 part by part, though "104" < "60" as text.
         var result = AiImageSpecMapper.Map(Inputs.WebApp().Set("AiCudaVersion", "12.8.1").Set("AiMinDriverVersion", "525.104.05"));
-        Assert.IsFalse(result.Diagnostics.Any(d => d.Code == "AIC1750"), string.Join(" | ", result.Diagnostics));
+        Assert.IsFalse(result.Diagnostics.Any(d => d.Code == "AIC1580"), string.Join(" | ", result.Diagnostics));
     }
 
     [TestMethod]
