@@ -44,7 +44,7 @@ mkdir -p "$work/app"
 write_nuget_config "$work/app"
 cat > "$work/app/FetchBench.csproj" <<XML
 <Project Sdk="Microsoft.NET.Sdk">
-  <Sdk Name="AiContainers.Sdk" Version="0.1.0" />
+  <Sdk Name="AiContainers.Sdk" Version="$(cat "$bench_root/artifacts/packages/version.txt")" />
   <PropertyGroup>
     <OutputType>Exe</OutputType>
     <TargetFramework>net10.0</TargetFramework>

@@ -61,7 +61,8 @@ make_project() { # $1 dir, $2 sdk line, $3 items
 </Project>
 XML
 }
-sdk='<Sdk Name="AiContainers.Sdk" Version="0.1.0" />'
+# build/pack.sh gives each development pack its own version (artifacts/packages/version.txt).
+sdk="<Sdk Name=\"AiContainers.Sdk\" Version=\"$(cat "$bench_root/artifacts/packages/version.txt")\" />"
 make_project "$work/with" "$sdk" "<AiModel Include=\"bench\" Source=\"$weights\" />"
 make_project "$work/without" "$sdk" ""
 make_project "$work/hand" "" ""

@@ -25,7 +25,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDTERMINALLOGGER=off
 
 # The base: glibc only (build/standins/templates/glibc-min.Dockerfile); up to date in a second when unchanged.
 AIC_STANDINS='aicontainers/glibc-min:*' "$root/build/standins.sh"
-[ -f "$root/artifacts/packages/AiContainers.Sdk.0.1.0.nupkg" ] || "$root/build/pack.sh"
+# The sample names the package without a version: samples/global.json (written by build/pack.sh) pins it.
+[ -f "$root/artifacts/packages/version.txt" ] && [ -f "$root/samples/global.json" ] || "$root/build/pack.sh"
 
 work=$(mktemp -d /tmp/aic-gpu-smoke.XXXXXX)
 container=""
@@ -38,6 +39,7 @@ trap cleanup EXIT
 # A copy of the sample, so its folder gets no bin/ or obj/ and a concurrent build of it is not disturbed.
 mkdir -p "$work/app"
 tar -C "$root/samples/GpuSmoke" --exclude=./bin --exclude=./obj -cf - . | tar -C "$work/app" -xf -
+cp "$root/samples/global.json" "$work/app/global.json"
 cat >"$work/app/nuget.config" <<EOF
 <?xml version="1.0" encoding="utf-8"?>
 <configuration>

@@ -34,7 +34,7 @@ chmod 755 "$AIC_STATE"
 ensure_packages() {
   local want=(docker.io docker-registry skopeo debootstrap docker-compose apache2-utils
               busybox-static python3-onnx python3-numpy curl ca-certificates jq openssl
-              podman gcc-aarch64-linux-gnu libc6-dev-arm64-cross file chromium)
+              podman gcc-aarch64-linux-gnu libc6-dev-arm64-cross file chromium python3-yaml)
   command -v node >/dev/null 2>&1 || want+=(nodejs npm)
   local missing=() p
   for p in "${want[@]}"; do

@@ -12,10 +12,12 @@ export NUGET_PACKAGES="$root/artifacts/nuget-packages"
 "$root/build/pack.sh"
 
 # dockerfile-utils (npm) lints the generated Dockerfiles offline; @huggingface/hub (npm), a real Hugging Face
-# client, reads the hf-cache weights layout (Weights/hf-cache-check.mjs). Installed once into artifacts/node.
-if [ ! -x "$root/artifacts/node/node_modules/.bin/dockerfile-utils" ] || [ ! -f "$root/artifacts/node/node_modules/@huggingface/hub/package.json" ]; then
-  echo "[aic-test] installing dockerfile-utils and @huggingface/hub into artifacts/node"
-  npm install --silent --no-audit --no-fund --prefix "$root/artifacts/node" dockerfile-utils@0.16.3 @huggingface/hub@2.17.5 >/dev/null
+# client, reads the hf-cache weights layout (Weights/hf-cache-check.mjs); @actions/workflow-parser, GitHub's own
+# workflow parser and schema, checks docs/ci/github-actions.yml (Docs/github-workflow-check.mjs). Installed once into artifacts/node.
+if [ ! -x "$root/artifacts/node/node_modules/.bin/dockerfile-utils" ] || [ ! -f "$root/artifacts/node/node_modules/@huggingface/hub/package.json" ] ||
+   [ ! -f "$root/artifacts/node/node_modules/@actions/workflow-parser/package.json" ]; then
+  echo "[aic-test] installing dockerfile-utils, @huggingface/hub and @actions/workflow-parser into artifacts/node"
+  npm install --silent --no-audit --no-fund --prefix "$root/artifacts/node" dockerfile-utils@0.16.3 @huggingface/hub@2.17.5 @actions/workflow-parser@0.3.61 >/dev/null
 fi
 export AIC_DOCKERFILE_LINTER="$root/artifacts/node/node_modules/.bin/dockerfile-utils"
 

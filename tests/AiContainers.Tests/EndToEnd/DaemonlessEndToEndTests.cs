@@ -447,6 +447,7 @@ public sealed class DaemonlessEndToEndTests
         Assert.AreEqual(1, errors.Count, result.Output);
         StringAssert.StartsWith(errors[0].Code, "AIC42", "a coded registry error:\n" + result.Output);
         Assert.IsTrue(proxy.FaultsInjected > 1, "the cut upload was retried");
+        StringAssert.Contains(result.Output, "; retrying (attempt 2)", "each retry is reported as it happens");
         Assert.AreEqual(0, proxy.Requests.Count(r => r.StartsWith("PUT ", StringComparison.Ordinal) && r.Contains("/manifests/")), "no manifest is PUT when a blob did not land");
         Assert.AreEqual(HttpStatusCode.NotFound, TagStatus(repository, tag), "nothing half-pushed is tagged");
         Assert.IsFalse(File.Exists(Path.Combine(published.Project.OutputDirectory, "image.json")), "a failed publish leaves no image.json");

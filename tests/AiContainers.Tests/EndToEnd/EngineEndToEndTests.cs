@@ -21,8 +21,9 @@ public sealed class EngineEndToEndTests
             {extraProperties}
             """, items);
 
+    // These tests are about the engine path: the daemonless builder (the Auto default for these projects) has its own.
     private static string[] Common(params string[] more)
-        => new[] { "AiRegistryMirror=" + EngineEnvironment.Mirror.Replace(";", "%3B"), "AiBuildNetwork=host" }.Concat(more).ToArray();
+        => new[] { "AiImageBuilder=Docker", "AiRegistryMirror=" + EngineEnvironment.Mirror.Replace(";", "%3B"), "AiBuildNetwork=host" }.Concat(more).ToArray();
 
     [TestMethod]
     public async Task Sample_service_is_built_pushed_and_serves_its_model()
@@ -65,7 +66,11 @@ public sealed class EngineEndToEndTests
         CollectionAssert.Contains(env, "NVIDIA_DRIVER_CAPABILITIES=compute,utility");
         CollectionAssert.Contains(env, "NVIDIA_REQUIRE_CUDA=cuda>=12.4", "the base image's value (the stand-in's), kept as is");
         var health = config.GetProperty("Healthcheck").GetProperty("Test").EnumerateArray().Select(e => e.GetString()).ToList();
-        CollectionAssert.AreEqual(new[] { "CMD", "/usr/local/bin/aic-healthcheck", "http://127.0.0.1:8080/health" }, health);
+        // The probe follows the port the app really listens on (--port-from the ASP.NET variables), else the URL's.
+        Assert.AreEqual("CMD", health[0]);
+        Assert.AreEqual("/usr/local/bin/aic-healthcheck", health[1]);
+        Assert.AreEqual("http://127.0.0.1:8080/health", health[^1]);
+        CollectionAssert.Contains(health, "ASPNETCORE_HTTP_PORTS");
 
         // Pull it back and run it: the image's own HEALTHCHECK must reach healthy, /predict must run the model.
         var local = EngineEnvironment.Docker("rmi", reference);
@@ -217,14 +222,14 @@ public sealed class EngineEndToEndTests
         var result = project.Publish(Common("ContainerRegistry=" + proxy.HostPort, "ContainerImageTag=" + tag));
         Assert.AreEqual(0, result.ExitCode, result.Output);
         Assert.AreEqual(2, proxy.FaultsInjected);
-        StringAssert.Contains(result.Output, "retrying in");
+        StringAssert.Contains(result.Output, "); retrying");
         StringAssert.Contains(result.Output, "(pushed, digest sha256:");
 
         proxy.FailNext(1, HttpStatusCode.Forbidden, r => r.HttpMethod == "PUT" && r.RawUrl!.Contains("/manifests/"));
         var denied = project.Publish(Common("ContainerRegistry=" + proxy.HostPort, "ContainerImageTag=" + UniqueTag()));
         Assert.AreNotEqual(0, denied.ExitCode, denied.Output);
         Assert.AreEqual(3, proxy.FaultsInjected);
-        Assert.IsFalse(denied.Output.Contains("retrying in"), "a 403 is never retried");
+        Assert.IsFalse(denied.Output.Contains("); retrying"), "a 403 is never retried");
         Assert.IsTrue(Diagnostics.Parse(denied.Output).Any(d => d.IsError && d.Code is "AIC4001" or "AIC4002"), "a refused push is AIC4001 or AIC4002:\n" + denied.Output);
     }
 }

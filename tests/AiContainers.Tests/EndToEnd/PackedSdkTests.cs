@@ -29,10 +29,11 @@ public sealed class PackedSdkTests
 
         var dockerfile = Path.Combine(project.OutputDirectory, "Dockerfile");
         var text = File.ReadAllText(dockerfile);
-        StringAssert.Contains(text, "FROM nvidia/cuda:12.4.1-runtime-ubuntu22.04 AS final");
+        StringAssert.Contains(text, "FROM docker.io/nvidia/cuda:12.4.1-runtime-ubuntu22.04 AS final");
         StringAssert.Contains(text, "ENTRYPOINT [\"/app/GenDemo\"]");
         StringAssert.Contains(text, "LOG_LEVEL=\"info\"");
-        StringAssert.Contains(text, "CMD [\"/usr/local/bin/aic-healthcheck\",\"http://127.0.0.1:8080/health\"]");
+        StringAssert.Contains(text, "CMD [\"/usr/local/bin/aic-healthcheck\",");
+        StringAssert.Contains(text, "\"http://127.0.0.1:8080/health\"]");
         Assert.IsTrue(File.Exists(Path.Combine(project.OutputDirectory, "app", "GenDemo")), "self-contained linux-x64 apphost in the context");
         Assert.IsTrue(File.Exists(Path.Combine(project.OutputDirectory, "app", "libcoreclr.so")), "self-contained: the runtime travels with the app");
         var probe = Path.Combine(project.OutputDirectory, "aic", "healthcheck");
@@ -56,7 +57,7 @@ public sealed class PackedSdkTests
         Assert.AreEqual(0, result.ExitCode, result.Output);
         var text = File.ReadAllText(Path.Combine(project.OutputDirectory, "Dockerfile"));
         StringAssert.Contains(text, "FROM mcr.microsoft.com/dotnet/runtime:10.0 AS dotnet-runtime");
-        StringAssert.Contains(text, "FROM ubuntu:24.04 AS final");
+        StringAssert.Contains(text, "FROM docker.io/library/ubuntu:24.04 AS final");
         StringAssert.Contains(text, "ENTRYPOINT [\"/usr/share/dotnet/dotnet\",\"/app/PkgRefDemo.dll\"]");
         DockerfileLinter.AssertClean(Path.Combine(project.OutputDirectory, "Dockerfile"));
     }

@@ -269,12 +269,12 @@ public sealed class RegistryClientTests
         var wrong = new Dictionary<string, string?> { ["DOTNET_CONTAINER_PULL_REGISTRY_UNAME"] = EngineEnvironment.AuthUser, ["DOTNET_CONTAINER_PULL_REGISTRY_PWORD"] = wrongPassword };
         using var refused = new RegistryClient(EngineEnvironment.AuthRegistry, Store(wrong), log, RetryPolicy.Fast());
         var error = await Assert.ThrowsExactlyAsync<AiException>(() => refused.GetManifestAsync("aic-tests/basic", "1.0", Ct));
-        Assert.AreEqual("AIC4201", error.Code);
+        Assert.AreEqual("AIC4001", error.Code);
         StringAssert.Contains(error.Message, "DOTNET_CONTAINER_PULL_REGISTRY_UNAME/PWORD");
         Assert.IsFalse(error.Message.Contains(wrongPassword));
 
         using var anonymous = new RegistryClient(EngineEnvironment.AuthRegistry, Store(), log, RetryPolicy.Fast());
-        Assert.AreEqual("AIC4202", (await Assert.ThrowsExactlyAsync<AiException>(() => anonymous.GetManifestAsync("aic-tests/basic", "1.0", Ct))).Code);
+        Assert.AreEqual("AIC4100", (await Assert.ThrowsExactlyAsync<AiException>(() => anonymous.GetManifestAsync("aic-tests/basic", "1.0", Ct))).Code);
     }
 
     // ------------------------------------------------------------------ token-auth registry: Bearer tokens
@@ -301,7 +301,7 @@ public sealed class RegistryClientTests
         // Anonymous: the registry challenges, the client fetches an anonymous token, the registry still refuses.
         using var anonymous = new RegistryClient(registry.HostPort, Store(), log, RetryPolicy.Fast());
         var error = await Assert.ThrowsExactlyAsync<AiException>(() => anonymous.GetManifestAsync("team/app", tag, Ct));
-        Assert.AreEqual("AIC4202", error.Code, error.Message);
+        Assert.AreEqual("AIC4100", error.Code, error.Message);
         Assert.IsTrue(registry.Requests.Any(r => r.User is null && r.Scopes.Contains("repository:team/app:pull")), "the anonymous token flow ran");
 
         // An identity token (docker login's identitytoken) is exchanged with the OAuth2 refresh-token POST.
@@ -315,7 +315,7 @@ public sealed class RegistryClientTests
 
         var wrong = new RegistryClient(registry.HostPort, Store(Login(TokenUser, "wrong-password-0c9d")), log, RetryPolicy.Fast());
         var rejected = await Assert.ThrowsExactlyAsync<AiException>(() => wrong.GetManifestAsync("team/app", tag, Ct));
-        Assert.AreEqual("AIC4201", rejected.Code, rejected.Message);
+        Assert.AreEqual("AIC4001", rejected.Code, rejected.Message);
         wrong.Dispose();
     }
 

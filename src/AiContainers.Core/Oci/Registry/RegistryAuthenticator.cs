@@ -159,14 +159,12 @@ internal sealed class RegistryAuthenticator
         }
     }
 
-    /// <summary>The coded error for a refused login: which account and source, never the secret.</summary>
+    /// <summary>
+    /// The coded error for a refused login, the same for both builders (the credential store words it): none found
+    /// (AIC4100, with every source looked at) or refused (AIC4001, which account and source, never the secret).
+    /// </summary>
     public AiException CredentialError(RegistryCredential? credential, AuthScope scope, string what)
-    {
-        var purpose = scope.Purpose == CredentialPurpose.Push ? "PUSH" : "PULL";
-        return credential is null
-            ? new AiException(AiErrors.RegistryCredentialsMissing, null, _endpoint.Registry, what, purpose, _credentials.ConfigPath)
-            : new AiException(AiErrors.RegistryCredentialsRejected, null, _endpoint.Registry, credential.Username, credential.Source, what, purpose);
-    }
+        => _credentials.Unauthorized(_endpoint.Registry, what, scope.Purpose, credential);
 
     private static AuthenticationHeaderValue BasicHeader(RegistryCredential credential)
         => new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credential.Username + ":" + credential.Secret)));

@@ -265,7 +265,7 @@ public sealed class RegistryClient : IDisposable
         var scope = AuthScope.Push(repository);
         try
         {
-            await _retry.ExecuteAsync(async (attempt, ct) =>
+            await _retry.ExecuteAsync(Announced<bool>(what, async (attempt, ct) =>
             {
                 progress?.Report(0);
                 var location = await StartUploadAsync(repository, scope, what, ct).ConfigureAwait(false);
@@ -301,7 +301,8 @@ public sealed class RegistryClient : IDisposable
                 await EnsureSuccessAsync(put, scope, what, $"upload session in {repository}", ct).ConfigureAwait(false);
                 if (put.Headers.TryGetValues("Docker-Content-Digest", out var values) && values.FirstOrDefault() is { } stored && RegistryDigest.IsSha256(stored) && stored != digest)
                     throw new AiException(AiErrors.RegistryDigestMismatch, null, $"Blob {repository}@{digest}", stored, digest, $"as stored by {Registry}");
-            }, e => Classify(e, cancellationToken), cancellationToken).ConfigureAwait(false);
+                return true;
+            }), e => Classify(e, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (RetryBudgetExhaustedException e)
         {
@@ -357,11 +358,30 @@ public sealed class RegistryClient : IDisposable
 
     // ------------------------------------------------------------------ plumbing
 
+    /// <summary>
+    /// Says so when an attempt is a retry, with why the previous one failed: with the default policy a registry that keeps
+    /// failing is retried for half a minute or more, which must not look like a hang.
+    /// </summary>
+    private Func<int, CancellationToken, Task<T>> Announced<T>(string what, Func<int, CancellationToken, Task<T>> attempt)
+    {
+        string? previous = null;
+        return async (number, ct) =>
+        {
+            if (number > 1) _log.Message(AiLogLevel.Progress, $"AiContainers: registry {Registry}: {what} failed ({previous}); retrying (attempt {number})");
+            try { return await attempt(number, ct).ConfigureAwait(false); }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                previous = Describe(e);
+                throw;
+            }
+        };
+    }
+
     private async Task<T> RunAsync<T>(string what, Func<int, CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
     {
         try
         {
-            return await _retry.ExecuteAsync(attempt, e => Classify(e, cancellationToken), cancellationToken).ConfigureAwait(false);
+            return await _retry.ExecuteAsync(Announced(what, attempt), e => Classify(e, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (RetryBudgetExhaustedException e)
         {
