@@ -199,7 +199,9 @@ public sealed class SecretsEndToEndTests
         var tail = result.Output[Math.Max(0, result.Output.Length - 4000)..];
         Assert.IsTrue(result.Output.Contains("warning AIC4550: DOTNET_CONTAINER_PUSH_REGISTRY_PWORD is set", StringComparison.Ordinal), "the binlog warning is logged:\n" + tail);
         Assert.IsTrue(result.Output.Contains("Use AICONTAINERS_PUSH_REGISTRY_USER/PASSWORD", StringComparison.Ordinal), "it says what to use instead:\n" + tail);
-        Assert.AreEqual(1, System.Text.RegularExpressions.Regex.Matches(result.Output, "warning AIC4550:").Count, "warned once:\n" + result.Output);
+        // Once during the build; MSBuild's console logger repeats every warning in its closing summary.
+        var duringBuild = result.Output[..result.Output.LastIndexOf("Build succeeded", StringComparison.Ordinal)];
+        Assert.AreEqual(1, System.Text.RegularExpressions.Regex.Matches(duringBuild, "warning AIC4550:").Count, "warned once:\n" + result.Output);
         AssertAbsent(result.Output, password, "console output");
     }
 

@@ -75,7 +75,8 @@ public sealed class WeightsEndToEndTests
     {
         _projects.Add(project);
         var result = project.Publish(
-            new[] { "AiRegistryMirror=" + EngineEnvironment.Mirror.Replace(";", "%3B"), "AiBuildNetwork=host", "ContainerImageTag=" + tag }.Concat(more),
+            // The Docker builder's weights image (the daemonless builder makes a model layer instead; see DaemonlessEndToEndTests).
+            new[] { "AiImageBuilder=Docker", "AiRegistryMirror=" + EngineEnvironment.Mirror.Replace(";", "%3B"), "AiBuildNetwork=host", "ContainerImageTag=" + tag }.Concat(more),
             new Dictionary<string, string?>
             {
                 ["HF_ENDPOINT"] = _hub.Endpoint.ToString(),
@@ -241,7 +242,10 @@ public sealed class WeightsEndToEndTests
         // What the engine got for the app: the app only, never the weights.
         var contextBytes = ContextBytes(build2.Output);
         Assert.IsTrue(contextBytes < 1 << 20, $"the app context is {contextBytes} bytes: the 16 MiB of weights must not travel with it");
-        foreach (var file in Directory.EnumerateFiles(project.OutputDirectory, "*", SearchOption.AllDirectories))
+        // The weights context sits beside the Dockerfile (so the folder alone builds the image) but out of the app context.
+        StringAssert.Contains(File.ReadAllText(Path.Combine(project.OutputDirectory, ".dockerignore")), "\nweights/\n");
+        var weightsFolder = Path.Combine(project.OutputDirectory, "weights") + Path.DirectorySeparatorChar;
+        foreach (var file in Directory.EnumerateFiles(project.OutputDirectory, "*", SearchOption.AllDirectories).Where(f => !f.StartsWith(weightsFolder, StringComparison.Ordinal)))
             Assert.IsTrue(new FileInfo(file).Length < 1 << 20, $"{file} is in the app context and as large as weights");
 
         // The classic builder's log: the weights COPY step comes from the cache, the app COPY does not.
