@@ -13,9 +13,7 @@ public sealed partial class GettingThePackageTests
 {
     private const string FeedPlaceholder = "/path/to/aicontainers/artifacts/packages";
 
-    /// <summary>The README followed: the repository's, or (to check a README change before it is merged) AIC_README_UNDER_TEST.</summary>
-    private static string Readme => File.ReadAllText(Environment.GetEnvironmentVariable("AIC_README_UNDER_TEST") is { Length: > 0 } path
-        ? path : Path.Combine(TestPaths.RepoRoot, "README.md"));
+    private static string Readme => File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "README.md"));
 
     /// <summary>The fenced blocks of one language in the README section under <paramref name="heading"/> (up to the next "## ").</summary>
     private static List<string> Blocks(string heading, string language)

@@ -96,7 +96,7 @@ public sealed partial class TemplateEndToEndTests
         Assert.AreEqual(0, result.ExitCode, result.Output);
         AssertNoWarning(result, "aicontainers-inference");
         var dockerfile = File.ReadAllText(Path.Combine(project.OutputDirectory, "Dockerfile"));
-        StringAssert.Contains(dockerfile, "FROM docker.io/nvidia/cuda:13.2.0-cudnn-runtime-ubuntu24.04", "the CUDA build of ONNX Runtime chose its CUDA image");
+        StringAssert.Contains(dockerfile, "# Base image: docker.io/nvidia/cuda:13.2.0-cudnn-runtime-ubuntu24.04 ", "the CUDA build of ONNX Runtime chose its CUDA image");
 
         var image = $"{EngineEnvironment.Registry}/tplinference:{tag}";
         var pull = EngineEnvironment.Docker("pull", "-q", image);
