@@ -40,8 +40,9 @@ public sealed partial class ReadmeExamplesTests
         return examples;
     }
 
-    /// <summary>One test per example, named by file and line.</summary>
-    public static IEnumerable<object[]> Locations() => All().Select(e => new object[] { e.Location });
+    /// <summary>One test per example, named by file and line; the XML travels with the row, so a README edited mid-run cannot mismatch it.</summary>
+    public static IEnumerable<object[]> Examples()
+        => All().Select(e => new object[] { new TestDataRow<(string, string)>((e.Location, e.Xml)) { DisplayName = e.Location } });
 
     /// <summary>MSBuild's own attributes on an item element; everything else on it is metadata the example means to set.</summary>
     private static readonly HashSet<string> ItemOperationAttributes = new(StringComparer.OrdinalIgnoreCase)
@@ -53,9 +54,8 @@ public sealed partial class ReadmeExamplesTests
     public void The_readme_has_xml_examples() => Assert.IsTrue(All().Count >= 3, "the extractor found the README's ```xml blocks");
 
     [TestMethod]
-    [DynamicData(nameof(Locations))]
-    public void Xml_example_evaluates_in_msbuild_and_keeps_what_it_sets(string location)
-        => Check(location, All().Single(e => e.Location == location).Xml);
+    [DynamicData(nameof(Examples))]
+    public void Xml_example_evaluates_in_msbuild_and_keeps_what_it_sets(string location, string xml) => Check(location, xml);
 
     /// <summary>The check itself catches what it is for: MSB4066 for Target= on an item, and Exclude swallowed as the item-exclude attribute.</summary>
     [TestMethod]
