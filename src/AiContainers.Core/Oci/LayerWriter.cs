@@ -71,7 +71,7 @@ public static class LayerWriter
         return cache.Commit(key, tempPath, digest, diffId, size, OciMediaTypes.Layer(ImageFormat.Docker, compression), description);
     }
 
-    /// <summary>Validates paths, adds missing parent folders and sorts ordinally: the exact entry list the tar will hold.</summary>
+    /// <summary>Validates paths (a listed parent must be a folder) and sorts ordinally: the exact entry list the tar will hold.</summary>
     public static IReadOnlyList<LayerEntry> Normalize(IReadOnlyList<LayerEntry> entries, string description)
     {
         var byPath = new Dictionary<string, LayerEntry>(StringComparer.Ordinal);
@@ -108,7 +108,8 @@ public static class LayerWriter
                         throw new AiException(AiErrors.InvalidLayerPath, null, path, description, $"'{parent}' is a {p.Kind.ToString().ToLowerInvariant()}, not a folder");
                     continue;
                 }
-                byPath[parent] = LayerEntry.Directory(parent, ImplicitDirectoryMode);
+                // Not listed: no entry. An entry would replace an existing folder's owner and mode (the base's
+                // /home/model-server, say, owned by TorchServe's user); a missing one is created by the runtime.
             }
         }
         return byPath.Values.OrderBy(e => e.Path, StringComparer.Ordinal).ToList();

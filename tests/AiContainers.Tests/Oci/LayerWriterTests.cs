@@ -105,7 +105,6 @@ public sealed class LayerWriterTests
             ("app/Foo.dll", TarEntryType.RegularFile, 0x1A4, 1654, 70_000, ""),
             ("app/current", TarEntryType.SymbolicLink, 0x1FF, 1654, 0, "Foo.dll"),
             ("app/run.sh", TarEntryType.RegularFile, 0x1ED, 1654, 30, ""),
-            ("app/web/", TarEntryType.Directory, 0x1ED, 0, 0, ""), // added parent: root-owned 0755
             ("app/web/site.css", TarEntryType.RegularFile, 0x1A4, 1654, 21, ""),
         };
         var actual = ReadTar(blob);
@@ -139,7 +138,6 @@ public sealed class LayerWriterTests
             "-rw-r--r-- 1654/1654 70000 2024-01-01 00:00 app/Foo.dll",
             "lrwxrwxrwx 1654/1654 0 2024-01-01 00:00 app/current -> Foo.dll",
             "-rwxr-xr-x 1654/1654 30 2024-01-01 00:00 app/run.sh",
-            "drwxr-xr-x 0/0 0 2024-01-01 00:00 app/web/",
             "-rw-r--r-- 1654/1654 21 2024-01-01 00:00 app/web/site.css",
         }, lines, gnu.StandardOutput);
     }
@@ -157,7 +155,8 @@ public sealed class LayerWriterTests
         {
             var entries = new List<TarEntry>();
             while (reader.GetNextEntry() is { } entry) entries.Add(entry);
-            CollectionAssert.AreEqual(new[] { "models/", "models/" + new string('a', 180) + "/", longName }, entries.Select(e => e.Name).ToList());
+            // Unlisted parent folders get no entry: an entry would replace an existing folder's owner in the base.
+            CollectionAssert.AreEqual(new[] { longName }, entries.Select(e => e.Name).ToList());
             var file = (GnuTarEntry)entries[^1];
             Assert.AreEqual(Epoch2024, file.ModificationTime);
             Assert.AreEqual(DateTimeOffset.UnixEpoch, file.AccessTime, "no host atime");
