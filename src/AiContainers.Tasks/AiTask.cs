@@ -31,6 +31,12 @@ public abstract class AiTask : Microsoft.Build.Utilities.Task, IAiLog
 
     protected abstract void ExecuteCore();
 
+    /// <summary>
+    /// The user's project ($(MSBuildProjectFullPath)): errors point at it, where the property to change lives. Without
+    /// it MSBuild would name the file holding the task node, our own AiContainers.Sdk.targets in the NuGet cache.
+    /// </summary>
+    public string? ProjectFile { get; set; }
+
     /// <summary>Cancelled when MSBuild cancels the build (Ctrl+C); passed to every long Core call.</summary>
     protected CancellationTokenSource Cancellation { get; } = new();
 
@@ -42,7 +48,7 @@ public abstract class AiTask : Microsoft.Build.Utilities.Task, IAiLog
         var text = diagnostic.Message.StartsWith(diagnostic.Code + ": ", StringComparison.Ordinal)
             ? diagnostic.Message[(diagnostic.Code.Length + 2)..]
             : diagnostic.Message;
-        var file = BuildEngine?.ProjectFileOfTaskNode;
+        var file = string.IsNullOrEmpty(ProjectFile) ? BuildEngine?.ProjectFileOfTaskNode : ProjectFile;
         if (diagnostic.IsError) Log.LogError(null, diagnostic.Code, null, file, 0, 0, 0, 0, text);
         else Log.LogWarning(null, diagnostic.Code, null, file, 0, 0, 0, 0, text);
     }

@@ -37,6 +37,8 @@ public sealed class PreflightEndToEndTests
         });
         Assert.AreNotEqual(0, result.ExitCode, result.Output);
         StringAssert.Contains(result.Output, "error AIC3100");
+        // The error points at the user's project (where the property lives), not at the package's targets file.
+        StringAssert.Contains(result.Output, project.ProjectFile + " : error AIC3100");
         Assert.IsEmpty(hub.Requests, "no model request may precede the engine check");
         Assert.IsFalse(File.Exists(Path.Combine(project.OutputDirectory, "image.json")));
     }
