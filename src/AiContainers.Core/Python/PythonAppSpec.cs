@@ -39,7 +39,7 @@ public sealed record PythonAppSpec(
     /// <summary>Never part of the app: the project's own MSBuild and NuGet files, build output, VCS data, caches and local environments.</summary>
     public static readonly IReadOnlyList<string> AlwaysExcluded = new[]
     {
-        "*.csproj", "*.proj", "nuget.config", "NuGet.Config", "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props",
+        "*.csproj", "*.proj", "nuget.config", "NuGet.Config", "global.json", "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props",
         "bin/", "obj/", ".git/", "**/__pycache__/", "**/*.pyc", ".venv/",
     };
 }

@@ -35,7 +35,7 @@ public sealed class PackedSdkTests
         StringAssert.Contains(text, "CMD [\"/usr/local/bin/aic-healthcheck\",");
         StringAssert.Contains(text, "\"http://127.0.0.1:8080/health\"]");
         Assert.IsTrue(File.Exists(Path.Combine(project.OutputDirectory, "app", "GenDemo")), "self-contained linux-x64 apphost in the context");
-        Assert.IsTrue(File.Exists(Path.Combine(project.OutputDirectory, "app", "libcoreclr.so")), "self-contained: the runtime travels with the app");
+        Assert.IsTrue(File.Exists(Path.Combine(project.OutputDirectory, "dotnet-runtime", "libcoreclr.so")), "self-contained: the runtime travels with the app, in its own layer folder");
         var probe = Path.Combine(project.OutputDirectory, "aic", "healthcheck");
         Assert.IsTrue(File.Exists(probe), "the static health probe is in the context");
         Assert.IsTrue(File.GetUnixFileMode(probe).HasFlag(UnixFileMode.OtherExecute), "the probe is executable");
