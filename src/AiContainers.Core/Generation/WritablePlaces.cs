@@ -114,12 +114,17 @@ public static class WritablePlaces
     }
 
     /// <summary>The workspace's links: one per top-level entry of the code, pointing into the code folder (read-only there).</summary>
+    /// <remarks>The targets are relative (<c>../app/train.py</c>). An absolute <c>/app/train.py</c> resolves, inside the
+    /// build context, to the context's own <c>app/</c> folder: the classic builder then hashes the code into this layer's
+    /// cache key, so every code change rebuilt the workspace and every layer after it (the 21 MB venv included).</remarks>
     public static IReadOnlyList<(string Name, string Target)> WorkspaceLinks(AiImageSpec spec, IEnumerable<string> appRelativeFiles)
-        => RunDirectory(spec) != Workspace
-            ? Array.Empty<(string, string)>()
-            : appRelativeFiles.Select(f => f.Replace('\\', '/').Split('/')[0]).Distinct(StringComparer.Ordinal)
-                .OrderBy(n => n, StringComparer.Ordinal)
-                .Select(n => (n, spec.WorkingDirectory.TrimEnd('/') + "/" + n)).ToList();
+    {
+        if (RunDirectory(spec) != Workspace) return Array.Empty<(string, string)>();
+        var toCode = Path.GetRelativePath(Workspace, spec.WorkingDirectory.TrimEnd('/')).Replace('\\', '/');
+        return appRelativeFiles.Select(f => f.Replace('\\', '/').Split('/')[0]).Distinct(StringComparer.Ordinal)
+            .OrderBy(n => n, StringComparer.Ordinal)
+            .Select(n => (n, toCode + "/" + n)).ToList();
+    }
 
     private static bool IsInside(string path, string folder) => path.StartsWith(folder.TrimEnd('/') + "/", StringComparison.Ordinal);
 }

@@ -37,7 +37,7 @@ public sealed class RuntimeWritablePlacesTests
     {
         var spec = Inputs.Spec(PythonInputs.Standalone().Set("AiCommand", "python train.py"));
         Assert.AreEqual("/workspace", WritablePlaces.RunDirectory(spec));
-        CollectionAssert.AreEqual(new[] { ("data", "/app/data"), ("train.py", "/app/train.py") },
+        CollectionAssert.AreEqual(new[] { ("data", "../app/data"), ("train.py", "../app/train.py") },
             WritablePlaces.WorkspaceLinks(spec, new[] { "train.py", "data/a.csv", "data/b.csv" }).ToArray());
         var env = ImageEnvironment.For(spec).ToDictionary(e => e.Name, e => e.Value);
         Assert.AreEqual("/home/app/.cache/torch", env["TORCH_HOME"]);
