@@ -15,8 +15,9 @@ mirror_args=()
 if [ -n "${AIC_USE_DOCKER_HUB:-}" ]; then
   echo "[aic-demo] AIC_USE_DOCKER_HUB set: building on the real nvidia/cuda image from Docker Hub"
 else
-  echo "[aic-demo] Docker Hub is not reachable here: the base nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04"
-  echo "[aic-demo] comes from the STAND-IN $AIC_MIRROR/nvidia/cuda:... (Debian, same ENV contract, NO CUDA)"
+  echo "[aic-demo] Docker Hub is not reachable here: the nvidia/cuda base that ONNX Runtime's GPU package needs"
+  echo "[aic-demo] comes from the STAND-IN $AIC_MIRROR/nvidia/cuda:... (Debian, same ENV contract, NO CUDA),"
+  echo "[aic-demo] so /health reports the CPU provider (the model falls back to the CPU without a GPU)"
   echo "[aic-demo] through AiRegistryMirror; set AIC_USE_DOCKER_HUB=1 on a machine that reaches Docker Hub."
   mirror_args=("-p:AiRegistryMirror=docker.io=$AIC_MIRROR")
 fi

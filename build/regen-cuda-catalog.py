@@ -23,7 +23,9 @@ Every `<x.y.z>-[cudnn[N]-]{base|runtime|devel}-ubuntu<ver>` tag is read; each re
 releases, the cuDNN majors and their tag spelling (`cudnn8`, `cudnn9`, or plain `cudnn` = cuDNN 9 from
 12.4.1), the first source that listed it, the Dockerfile it took NVIDIA_REQUIRE_CUDA from, and the Ubuntu
 releases with an arm64 image (null: no Dockerfile found, so unknown). The minimum drivers, the default
-version, tagFormat and the source note are kept from the current file. Review the diff before committing.
+version, tagFormat and the source note are kept from the current file, and so is a row whose source begins
+"not confirmed from NVIDIA's tag list" (a release taken from images seen in use) until an input lists it.
+Review the diff before committing.
 """
 import argparse, json, os, re, subprocess, sys
 
@@ -148,6 +150,16 @@ for _, e in sorted(releases.items()):
             row["requireCudaArm64"] = e["requireCudaArm64"]
         row["requireCudaSource"] = e["dockerfileSource"]
     rows.append(row)
+
+# A row taken from images seen in use (its source says "not confirmed from NVIDIA's tag list …") stays until an
+# input lists that version; then the row above, citing NVIDIA's list, replaces it.
+UNCONFIRMED = "not confirmed from NVIDIA's tag list"
+listed = {r["version"] for r in rows}
+for old in current["releases"]:
+    if old["source"].startswith(UNCONFIRMED) and old["version"] not in listed:
+        print(f"kept {old['version']}: no input lists it; its row still says it is not confirmed", file=sys.stderr)
+        rows.append(old)
+rows.sort(key=lambda r: tuple(int(x) for x in r["version"].split(".")))
 
 with open(args.out, "w", encoding="utf-8") as f:
     f.write("{\n")

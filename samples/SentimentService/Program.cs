@@ -27,8 +27,9 @@ builder.Services.AddSingleton(sp =>
         modelPath = Path.Combine(AppContext.BaseDirectory, "model", "sentiment.onnx");
     }
 
-    var useCuda = cfg["AI_USE_CUDA"]?.Trim() is { } v &&
-                  (v == "1" || v.Equals("true", StringComparison.OrdinalIgnoreCase));
+    // CUDA is tried unless AI_USE_CUDA says no (0/false): without a GPU the model falls back to the CPU.
+    var useCuda = cfg["AI_USE_CUDA"]?.Trim() is not { } v ||
+                  !(v == "0" || v.Equals("false", StringComparison.OrdinalIgnoreCase));
     return new SentimentModel(modelPath, useCuda, sp.GetRequiredService<ILoggerFactory>().CreateLogger("SentimentService.Model"));
 });
 

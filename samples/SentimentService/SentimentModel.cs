@@ -53,9 +53,9 @@ public sealed class SentimentModel : IDisposable
 
     private static (InferenceSession, string) CreateWithCudaOrCpu(string modelPath, ILogger logger)
     {
-        // The CPU package (Microsoft.ML.OnnxRuntime) has no CUDA provider, and the GPU package
-        // (Microsoft.ML.OnnxRuntime.Gpu.Linux, -p:UseOnnxRuntimeGpu=true) needs CUDA/cuDNN at run time.
-        // Either way a failure here must not take the service down: fall back to CPU.
+        // The GPU package (Microsoft.ML.OnnxRuntime.Gpu.Linux, the default) needs a GPU, the driver and CUDA/cuDNN at
+        // run time, and the CPU package (-p:UseOnnxRuntimeGpu=false) has no CUDA provider. Either way a failure here must
+        // not take the service down: fall back to the CPU.
         try
         {
             using var options = new SessionOptions();
@@ -65,7 +65,7 @@ public sealed class SentimentModel : IDisposable
         catch (Exception ex)
         {
             logger.LogWarning(
-                "AI_USE_CUDA is set but the CUDA execution provider is unavailable ({Error}); falling back to CPU",
+                "The CUDA execution provider is unavailable ({Error}); running on the CPU",
                 ex.Message);
             return (CreateCpu(modelPath), "CPU");
         }

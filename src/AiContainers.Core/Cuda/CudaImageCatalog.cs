@@ -27,6 +27,15 @@ public sealed record CudaRelease(Version Version, IReadOnlyList<string> Os, IRea
     /// <summary>Where <see cref="RequireCuda"/> was read.</summary>
     public string? RequireCudaSource { get; init; }
 
+    /// <summary>How a <see cref="Source"/> begins when no reachable copy of NVIDIA's tag list named the release.</summary>
+    public const string UnconfirmedSourcePrefix = "not confirmed from NVIDIA's tag list";
+
+    /// <summary>
+    /// False for a release taken from images seen in use because no copy of NVIDIA's own tag list naming it was
+    /// reachable: it is accepted when asked for, but inference never chooses it on its own.
+    /// </summary>
+    public bool ListedByNvidia => !Source.StartsWith(UnconfirmedSourcePrefix, StringComparison.Ordinal);
+
     /// <summary>True / false when the data says whether <paramref name="os"/> has an arm64 image; null when it does not know.</summary>
     public bool? HasArm64(string os) => Arm64Os?.Contains(os, StringComparer.OrdinalIgnoreCase);
 
@@ -67,7 +76,7 @@ public sealed class CudaImageCatalog
     /// <summary>The one command that regenerates the data file from NVIDIA's sources.</summary>
     public string RefreshCommand { get; }
 
-    /// <summary>"CUDA catalog reviewed 2026-12-01", with "(N days ago: refresh with …)" once it is older than <see cref="StaleAfterDays"/>.</summary>
+    /// <summary>"CUDA image data reviewed 2026-11-30", with "(N days ago: refresh with …)" once it is older than <see cref="StaleAfterDays"/>.</summary>
     public string ReviewNote(DateOnly today)
     {
         var age = today.DayNumber - Reviewed.DayNumber;

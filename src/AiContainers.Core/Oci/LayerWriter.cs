@@ -108,8 +108,9 @@ public static class LayerWriter
                         throw new AiException(AiErrors.InvalidLayerPath, null, path, description, $"'{parent}' is a {p.Kind.ToString().ToLowerInvariant()}, not a folder");
                     continue;
                 }
-                // Not listed: no entry. An entry would replace an existing folder's owner and mode (the base's
-                // /home/model-server, say, owned by TorchServe's user); a missing one is created by the runtime.
+                // Not listed: no entry, as a folder's owner and mode are not known here. The runtime's unpacker creates
+                // it root-owned 0755 in this layer, which overlayfs then shows; a plan that puts files under a folder
+                // the base gives to another user lists that folder with its owner (ImageLayerPlan, TorchServe's home).
             }
         }
         return byPath.Values.OrderBy(e => e.Path, StringComparer.Ordinal).ToList();

@@ -9,7 +9,8 @@ namespace AiContainers.Core.Publishing;
 /// <summary>One layer the image adds to its base: what it is, its entries, and how it is stored.</summary>
 /// <param name="ContentKey">For models: a cache key from the verified hashes, the same on every machine and in every project.</param>
 /// <param name="FixedTime">For models: entry times independent of SOURCE_DATE_EPOCH, so the layer digest depends on the files alone.</param>
-public sealed record PlannedLayer(string Description, IReadOnlyList<LayerEntry> Entries, LayerCompression Compression, string? ContentKey = null, DateTimeOffset? FixedTime = null);
+/// <param name="Prebuilt">A model layer the target registry already holds (aicontainers.lock.json): referenced by digest, never written or uploaded.</param>
+public sealed record PlannedLayer(string Description, IReadOnlyList<LayerEntry> Entries, LayerCompression Compression, string? ContentKey = null, DateTimeOffset? FixedTime = null, LayerBlob? Prebuilt = null);
 
 /// <summary>
 /// The layers of an image from the most stable to the least: the user's home, the health probe, one
@@ -57,8 +58,13 @@ public sealed record ImageLayerPlan(IReadOnlyList<PlannedLayer> Layers, string? 
             var servingRoot = Path.Combine(contextDirectory, ServingSpec.ContextFolder);
             if (serving.Runtime == ServingRuntime.TorchServe)
             {
-                AddFolder(layers, "model store", Path.Combine(servingRoot, "model-store"), ServingSpec.TorchServeModelStore.Trim('/'));
-                AddFile(layers, "TorchServe config", Path.Combine(servingRoot, "config.properties"), ServingSpec.TorchServeConfigPath.Trim('/'));
+                // TorchServe's folders belong to its user in the base. A layer without entries for them does not keep
+                // that: the runtime's unpacker creates the missing parents root-owned in the layer, and overlayfs shows
+                // the topmost copy, so TorchServe could no longer write logs/ in its home. The entries say the owner.
+                var torchServeFolders = new[] { ServingSpec.TorchServeHome, ServingSpec.TorchServeModelStore }
+                    .Select(f => LayerEntry.Directory(f.Trim('/'), Executable, ServingSpec.TorchServeUid, ServingSpec.TorchServeUid)).ToArray();
+                AddFolder(layers, "model store", Path.Combine(servingRoot, "model-store"), ServingSpec.TorchServeModelStore.Trim('/'), parents: torchServeFolders);
+                AddFile(layers, "TorchServe config", Path.Combine(servingRoot, "config.properties"), ServingSpec.TorchServeConfigPath.Trim('/'), parents: torchServeFolders[..1]);
             }
             else
             {
@@ -104,8 +110,11 @@ public sealed record ImageLayerPlan(IReadOnlyList<PlannedLayer> Layers, string? 
     /// One model's layer. Its files carry the SHA-256 they were verified as, so the layer writer checks the cache
     /// blobs as it streams them (AIC5109 on a change); a layer already cached under the content key is not read at all.
     /// </summary>
-    private static PlannedLayer ModelLayer(FetchedModel model, string contextDirectory, string cacheDirectory)
+    public static PlannedLayer ModelLayer(FetchedModel model, string contextDirectory, string cacheDirectory)
     {
+        if (model.RegistryLayer is { } held)
+            return new PlannedLayer("model " + model.Name, Array.Empty<LayerEntry>(), LayerCompression.None, null, DateTimeOffset.UnixEpoch,
+                new LayerBlob(held.Digest, held.DiffId, held.Size, held.MediaType, "", "model " + model.Name));
         var entries = new List<LayerEntry>();
         var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var entry in ModelLayout.Plan(model))
@@ -139,7 +148,7 @@ public sealed record ImageLayerPlan(IReadOnlyList<PlannedLayer> Layers, string? 
         return new PlannedLayer("model " + model.Name, entries, LayerCompression.None, key, DateTimeOffset.UnixEpoch);
     }
 
-    private static void AddFolder(List<PlannedLayer> layers, string description, string folder, string imageRoot, bool always = false)
+    private static void AddFolder(List<PlannedLayer> layers, string description, string folder, string imageRoot, bool always = false, IReadOnlyList<LayerEntry>? parents = null)
     {
         if (!Directory.Exists(folder)) return;
         var entries = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
@@ -149,12 +158,13 @@ public sealed record ImageLayerPlan(IReadOnlyList<PlannedLayer> Layers, string? 
             .ToList();
         if (entries.Count == 0 && !always) return;
         if (entries.Count == 0) entries.Add(LayerEntry.Directory(imageRoot));
-        layers.Add(new PlannedLayer(description, entries, LayerCompression.Gzip));
+        layers.Add(new PlannedLayer(description, (parents ?? Array.Empty<LayerEntry>()).Concat(entries).ToList(), LayerCompression.Gzip));
     }
 
-    private static void AddFile(List<PlannedLayer> layers, string description, string file, string imagePath)
+    private static void AddFile(List<PlannedLayer> layers, string description, string file, string imagePath, IReadOnlyList<LayerEntry>? parents = null)
     {
-        if (File.Exists(file)) layers.Add(new PlannedLayer(description, new[] { LayerEntry.File(imagePath, file, Regular) }, LayerCompression.Gzip));
+        if (File.Exists(file))
+            layers.Add(new PlannedLayer(description, (parents ?? Array.Empty<LayerEntry>()).Append(LayerEntry.File(imagePath, file, Regular)).ToList(), LayerCompression.Gzip));
     }
 
     private static string Join(string root, string relative) => root.Length == 0 ? relative : root + "/" + relative;

@@ -16,6 +16,12 @@ public sealed record ServingSpec(ServingRuntime Runtime, IReadOnlyList<ServedMod
     public const string TorchServeModelStore = TorchServeHome + "/model-store";
     public const string TorchServeConfigPath = TorchServeHome + "/config.properties";
     public const string TorchServeUser = "model-server";
+    /// <summary>
+    /// The uid and gid of <see cref="TorchServeUser"/>, who owns <see cref="TorchServeHome"/> in pytorch/torchserve:
+    /// its Dockerfile runs <c>useradd -m model-server</c> on an Ubuntu base with no other user, which gives 1000. The
+    /// daemonless builder writes the home's entries with it (ImageLayerPlan); a base built otherwise needs the Docker builder.
+    /// </summary>
+    public const int TorchServeUid = 1000;
     public const int TorchServeInferencePort = 8080;
     public const int TorchServeManagementPort = 8081;
     public const int TorchServeMetricsPort = 8082;

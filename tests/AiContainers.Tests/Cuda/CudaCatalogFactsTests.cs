@@ -21,6 +21,7 @@ public sealed class CudaCatalogFactsTests
     [DataRow("13.0.2")]
     [DataRow("13.1.1")]
     [DataRow("13.2.0")]
+    [DataRow("13.3.0")]
     public void Every_listed_patch_is_accepted_exactly(string version)
         => Assert.AreEqual(version, Catalog.Find(Version.Parse(version), exactPatch: true)?.ToString());
 
@@ -28,6 +29,7 @@ public sealed class CudaCatalogFactsTests
     [DataRow("12.6", "12.6.3")]
     [DataRow("13.0", "13.0.2")]
     [DataRow("13.1", "13.1.1")]
+    [DataRow("13.3", "13.3.0")]
     public void A_major_minor_still_means_its_newest_patch(string requested, string expected)
         => Assert.AreEqual(expected, Catalog.Find(Version.Parse(requested), exactPatch: false)?.ToString());
 
@@ -40,6 +42,14 @@ public sealed class CudaCatalogFactsTests
     {
         foreach (var release in Catalog.Releases)
         {
+            if (!release.ListedByNvidia)
+            {
+                // Seen only in use: the row says so with its date and the evidence, and claims nothing it could not read.
+                StringAssert.Matches(release.Source, new System.Text.RegularExpressions.Regex(@"^not confirmed from NVIDIA's tag list as of \d{4}-\d{2}-\d{2}: .*nvidia/cuda:" + System.Text.RegularExpressions.Regex.Escape(release.Version.ToString()) + "-"), release.ToString());
+                Assert.IsNull(release.RequireCuda, release.ToString());
+                Assert.IsNull(release.Arm64Os, release.ToString());
+                continue;
+            }
             StringAssert.Matches(release.Source, new System.Text.RegularExpressions.Regex(@"^[\w.-]+/[\w.-]+@[0-9a-f]{40}:doc/supported-tags\.md$"), release.ToString());
             if (release.RequireCuda is not null)
             {
@@ -47,6 +57,16 @@ public sealed class CudaCatalogFactsTests
                 StringAssert.Matches(release.RequireCudaSource, new System.Text.RegularExpressions.Regex(@"@[0-9a-f]{40}:dist/"), release.ToString());
             }
         }
+    }
+
+    /// <summary>13.3.0 comes from images seen in use, not from NVIDIA's list: asked for, it is used; inferred, a listed release wins.</summary>
+    [TestMethod]
+    public void A_release_not_confirmed_by_nvidia_is_never_inferred()
+    {
+        var unconfirmed = Catalog.Find(new Version(13, 3, 0), exactPatch: true)!;
+        Assert.IsFalse(unconfirmed.ListedByNvidia);
+        Assert.IsTrue(Catalog.Find(new Version(13, 2, 0), exactPatch: true)!.ListedByNvidia);
+        Assert.IsTrue(unconfirmed.Cudnn.ContainsKey(9), "the data has a cuDNN 9 13.3.0 tag, so only the listing keeps inference off it");
     }
 
     [TestMethod]

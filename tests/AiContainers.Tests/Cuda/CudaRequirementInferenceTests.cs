@@ -111,6 +111,7 @@ public sealed class CudaRequirementInferenceTests
     [DataRow("tensorflow==2.15.1", "12.2.2", 8)]
     [DataRow("tensorflow==2.18.0", "12.5.1", 9)]
     [DataRow("tensorflow==2.20.0", "12.5.1", 9)]
+    [DataRow("tensorflow==2.21.0", "12.5.1", 9)]
     [DataRow("tensorflow-gpu==2.11.0", "11.8.0", 8)]
     [DataRow("tensorflow[and-cuda]==2.15.1", "12.2.2", null)]
     [DataRow("tensorflow[and-cuda]==2.16.1", "12.3.2", null)]
@@ -160,6 +161,16 @@ public sealed class CudaRequirementInferenceTests
     }
 
     // ---------------------------------------------------------------- AiCudaVersion set
+
+    /// <summary>13.3.0 is in the data only from images seen in use: inference keeps to 13.2.0, but asking for it works.</summary>
+    [TestMethod]
+    public void A_release_nvidia_has_not_listed_is_used_only_when_asked_for()
+    {
+        AssertChose(Infer(packages: "Microsoft.ML.OnnxRuntime.Gpu.Linux 1.31.0"), "13.2.0", 9);
+        var asked = Infer(cuda: "13.3", packages: "Microsoft.ML.OnnxRuntime.Gpu.Linux 1.31.0");
+        Assert.IsFalse(asked.HasErrors, Codes(asked));
+        Assert.AreEqual("13.3.0", asked.Release?.ToString());
+    }
 
     [TestMethod]
     public void Explicit_cuda_that_does_not_fit_onnx_runtime_names_both_sides_and_what_works()
@@ -338,7 +349,7 @@ public sealed class CudaRequirementInferenceTests
     [DataRow(null, "Microsoft.ML.OnnxRuntime.Gpu", "PackageReference")]
     [DataRow(null, "TorchSharp-cuda-linux 0.90.0", "PackageReference")]
     [DataRow("torch==2.15.0", null, "AiPythonRequirements")]
-    [DataRow("tensorflow==2.21.0", null, "AiPythonRequirements")]
+    [DataRow("tensorflow==2.22.0", null, "AiPythonRequirements")]
     public void Version_outside_the_data_warns_and_infers_nothing(string? requirements, string? package, string property)
     {
         var result = Infer(requirements, packages: package is null ? Array.Empty<string>() : new[] { package });

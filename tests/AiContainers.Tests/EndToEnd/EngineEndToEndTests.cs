@@ -34,6 +34,8 @@ public sealed class EngineEndToEndTests
         var project = new SdkProjectAt(sample, "SentimentService");
         var result = project.Publish(Common("ContainerRegistry=" + EngineEnvironment.Registry, "ContainerImageTag=" + tag));
         Assert.AreEqual(0, result.ExitCode, result.Output);
+        // The flagship sample's first run says nothing the user should act on (issue 12): its GPU package matches its CUDA image.
+        Diagnostics.AssertNone(result, "warning AIC", "the sample publishes without warnings");
 
         var imageJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(sample, "bin", "Release", "aicontainer", "image.json"))).RootElement;
         var reference = $"{EngineEnvironment.Registry}/samples/sentiment:{tag}";
@@ -48,11 +50,14 @@ public sealed class EngineEndToEndTests
         var manifest = JsonDocument.Parse(inspect.Output).RootElement;
         Assert.AreEqual(digest, manifest.GetProperty("Digest").GetString(), "the AiImage digest is the registry's");
         var labels = manifest.GetProperty("Labels");
-        Assert.AreEqual("12.4.1", labels.GetProperty("ai.containers.cuda").GetString());
+        // ONNX Runtime 1.31's GPU package is built for CUDA 13 and cuDNN 9: the image is the newest CUDA 13 cuDNN runtime image.
+        var cuda = labels.GetProperty("ai.containers.cuda").GetString()!;
+        StringAssert.StartsWith(cuda, "13.");
         Assert.AreEqual("9", labels.GetProperty("ai.containers.cudnn").GetString());
+        StringAssert.Contains(result.Output, "Microsoft.ML.OnnxRuntime.Gpu.Linux", "the summary says which package chose the CUDA version");
         // Without AiMinDriverVersion the base's own NVIDIA_REQUIRE_CUDA stays in force and no label claims another floor.
         Assert.IsFalse(labels.TryGetProperty("ai.containers.min-driver", out _), "no min-driver label unless AiMinDriverVersion is set");
-        Assert.AreEqual("docker.io/nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04", labels.GetProperty("org.opencontainers.image.base.name").GetString());
+        Assert.AreEqual($"docker.io/nvidia/cuda:{cuda}-cudnn-runtime-ubuntu24.04", labels.GetProperty("org.opencontainers.image.base.name").GetString());
         Assert.AreEqual("SentimentService", labels.GetProperty("org.opencontainers.image.title").GetString());
 
         // --raw: the engine's own config blob; skopeo's OCI conversion would drop the Docker-only Healthcheck.
@@ -64,7 +69,7 @@ public sealed class EngineEndToEndTests
         var env = config.GetProperty("Env").EnumerateArray().Select(e => e.GetString()).ToList();
         CollectionAssert.Contains(env, "NVIDIA_VISIBLE_DEVICES=all");
         CollectionAssert.Contains(env, "NVIDIA_DRIVER_CAPABILITIES=compute,utility");
-        CollectionAssert.Contains(env, "NVIDIA_REQUIRE_CUDA=cuda>=12.4", "the base image's value (the stand-in's), kept as is");
+        CollectionAssert.Contains(env, "NVIDIA_REQUIRE_CUDA=cuda>=" + string.Join('.', cuda.Split('.')[..2]), "the base image's value (the stand-in's), kept as is");
         var health = config.GetProperty("Healthcheck").GetProperty("Test").EnumerateArray().Select(e => e.GetString()).ToList();
         // The probe follows the port the app really listens on (--port-from the ASP.NET variables), else the URL's.
         Assert.AreEqual("CMD", health[0]);
@@ -79,6 +84,9 @@ public sealed class EngineEndToEndTests
         await ContainerRun.RunUntilHealthyAsync(reference, new[] { "--network", "host", "--health-interval", "2s" }, TimeSpan.FromSeconds(90), async _ =>
         {
             using var http = new HttpClient();
+            // The GPU package is in the image; without a GPU (the stand-in base has no CUDA either) the model runs on the CPU.
+            var healthBody = JsonDocument.Parse(await http.GetStringAsync("http://127.0.0.1:8080/health")).RootElement;
+            Assert.AreEqual("CPU", healthBody.GetProperty("provider").GetString());
             var body = new StringContent("""{"features":[[1,0,0,0],[0,0,1,1]]}""", Encoding.UTF8, "application/json");
             var response = await http.PostAsync("http://127.0.0.1:8080/predict", body);
             Assert.AreEqual(HttpStatusCode.OK, response.StatusCode);

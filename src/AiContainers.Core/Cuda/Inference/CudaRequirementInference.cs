@@ -119,10 +119,12 @@ public static partial class CudaRequirementInference
             return new CudaInference(CudaChoice.None, null, null, requirements, null, bag.Items);
         }
 
-        // A framework's own preference (the PyPI wheel's CUDA, TensorFlow's tested minor) wins; then the
-        // catalog's default, then the newest patch.
+        // Only a release NVIDIA's own tag list names is chosen when one fits (a release seen only in use may not
+        // exist for every flavor); then a framework's own preference (the PyPI wheel's CUDA, TensorFlow's tested
+        // minor) wins; then the catalog's default, then the newest patch.
         var best = candidates
-            .OrderByDescending(r => requirements.Count(q => q.Preferred is { } p && p.Major == r.Version.Major && p.Minor == r.Version.Minor))
+            .OrderByDescending(r => r.ListedByNvidia)
+            .ThenByDescending(r => requirements.Count(q => q.Preferred is { } p && p.Major == r.Version.Major && p.Minor == r.Version.Minor))
             .ThenByDescending(r => r.Version == catalog.DefaultVersion)
             .ThenByDescending(r => r.Version)
             .First();
@@ -226,6 +228,7 @@ public static partial class CudaRequirementInference
         var fits = catalog.Releases.Where(r => requirement.Allows(r.Version) && (requirement.CudnnMajor is null || r.Cudnn.ContainsKey(requirement.CudnnMajor.Value))).ToList();
         var pick = fits.FirstOrDefault(r => r.Version == catalog.DefaultVersion)
             ?? fits.FirstOrDefault(r => requirement.Preferred is { } p && r.Version.Major == p.Major && r.Version.Minor == p.Minor)
+            ?? fits.LastOrDefault(r => r.ListedByNvidia)
             ?? fits.LastOrDefault();
         return pick is null ? null : new Version(pick.Version.Major, pick.Version.Minor);
     }
