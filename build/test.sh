@@ -13,11 +13,14 @@ export NUGET_PACKAGES="$root/artifacts/nuget-packages"
 
 # dockerfile-utils (npm) lints the generated Dockerfiles offline; @huggingface/hub (npm), a real Hugging Face
 # client, reads the hf-cache weights layout (Weights/hf-cache-check.mjs); @actions/workflow-parser, GitHub's own
-# workflow parser and schema, checks docs/ci/github-actions.yml (Docs/github-workflow-check.mjs). Installed once into artifacts/node.
+# workflow parser and schema, checks docs/ci/github-actions.yml (Docs/github-workflow-check.mjs); @cyclonedx/cyclonedx-library
+# ships the CycloneDX JSON schemas and validates SBOMs against them with ajv (Sbom/sbom-schema-check.mjs). Installed once into artifacts/node.
 if [ ! -x "$root/artifacts/node/node_modules/.bin/dockerfile-utils" ] || [ ! -f "$root/artifacts/node/node_modules/@huggingface/hub/package.json" ] ||
-   [ ! -f "$root/artifacts/node/node_modules/@actions/workflow-parser/package.json" ]; then
-  echo "[aic-test] installing dockerfile-utils, @huggingface/hub and @actions/workflow-parser into artifacts/node"
-  npm install --silent --no-audit --no-fund --prefix "$root/artifacts/node" dockerfile-utils@0.16.3 @huggingface/hub@2.17.5 @actions/workflow-parser@0.3.61 >/dev/null
+   [ ! -f "$root/artifacts/node/node_modules/@actions/workflow-parser/package.json" ] ||
+   [ ! -f "$root/artifacts/node/node_modules/@cyclonedx/cyclonedx-library/package.json" ] || [ ! -f "$root/artifacts/node/node_modules/ajv-formats-draft2019/package.json" ]; then
+  echo "[aic-test] installing dockerfile-utils, @huggingface/hub, @actions/workflow-parser and @cyclonedx/cyclonedx-library (with ajv) into artifacts/node"
+  npm install --silent --no-audit --no-fund --prefix "$root/artifacts/node" dockerfile-utils@0.16.3 @huggingface/hub@2.17.5 @actions/workflow-parser@0.3.61 \
+    @cyclonedx/cyclonedx-library@10.3.0 ajv@8.20.0 ajv-formats@3.0.1 ajv-formats-draft2019@1.6.1 >/dev/null
 fi
 export AIC_DOCKERFILE_LINTER="$root/artifacts/node/node_modules/.bin/dockerfile-utils"
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using AiContainers.Core.Diagnostics;
 using AiContainers.Core.Publishing;
+using AiContainers.Core.Sbom;
 using AiContainers.Core.Spec;
 using AiContainers.Core.Weights;
 using Microsoft.Build.Framework;
@@ -28,6 +29,12 @@ public sealed class BuildAiImage : CancelableAiTask
     /// <summary>AiLayerCacheDirectory: where the daemonless builder keeps its layer blobs; empty means $AIC_LAYER_CACHE, $XDG_CACHE_HOME/aicontainers/layers or ~/.cache/aicontainers/layers.</summary>
     public string? LayerCacheDirectory { get; set; }
 
+    /// <summary>Restore's project.assets.json: the NuGet packages the SBOM lists (a .NET app only).</summary>
+    public string? ProjectAssetsFile { get; set; }
+
+    /// <summary>Model licences for the SBOM: Include is the AiModel name, metadata License its licence as the Hub states it.</summary>
+    public ITaskItem[] ModelLicenses { get; set; } = Array.Empty<ITaskItem>();
+
     [Output] public ITaskItem? Image { get; set; }
 
     protected override void ExecuteCancelable()
@@ -36,7 +43,8 @@ public sealed class BuildAiImage : CancelableAiTask
         PublishOutputs.Invalidate(spec.Build.OutputDirectory);
         var models = ModelManifest.ReadIfPresent(ModelManifestFile);
         using var builder = ImageBuilders.Create(spec, this, string.IsNullOrEmpty(LayerCacheDirectory) ? null : LayerCacheDirectory);
-        var image = builder.BuildAndPushAsync(new ImageBuildInputs(spec, ContextDirectory, models, Path.Combine(ContextDirectory, Core.Generation.BuildContextWriter.WeightsFolder), NetworkMode), Cancellation.Token).GetAwaiter().GetResult();
+        var inputs = new ImageBuildInputs(spec, ContextDirectory, models, Path.Combine(ContextDirectory, Core.Generation.BuildContextWriter.WeightsFolder), NetworkMode);
+        var image = builder.BuildAndPushAsync(inputs, Cancellation.Token).GetAwaiter().GetResult();
 
         var item = new TaskItem(image.Reference);
         item.SetMetadata("Registry", image.Identity.Registry ?? "");
@@ -51,6 +59,15 @@ public sealed class BuildAiImage : CancelableAiTask
         Image = item;
 
         PublishOutputs.Write(image, spec.Build.OutputDirectory, Environment.GetEnvironmentVariable("GITHUB_OUTPUT"), ImageReport.Render(image, spec, models));
+        if (spec.Provenance.Sbom)
+        {
+            var inventory = builder.InventoryAsync(inputs, image, Cancellation.Token).GetAwaiter().GetResult();
+            var licenses = ModelLicenses.Where(m => m.GetMetadata("License").Length > 0).ToDictionary(m => m.ItemSpec, m => m.GetMetadata("License"), StringComparer.Ordinal);
+            var sbom = SbomPublisher.Write(SbomPublisher.Inputs(spec, image, inventory, models, ProjectAssetsFile, licenses, this), spec.Build.OutputDirectory);
+            var referrer = SbomPublisher.PushAsync(spec, image, sbom, new Core.Registry.RegistryCredentialStore(), this, Cancellation.Token).GetAwaiter().GetResult();
+            item.SetMetadata("Sbom", Path.Combine(spec.Build.OutputDirectory, CycloneDxWriter.FileName));
+            item.SetMetadata("SbomDigest", referrer?.ArtifactDigest ?? "");
+        }
         foreach (var line in image.LayerLines()) Message(AiLogLevel.Summary, line);
         Message(AiLogLevel.Summary, image.SummaryLine() + $"; report {Path.Combine(spec.Build.OutputDirectory, ImageReport.FileName)}");
     }

@@ -22,6 +22,9 @@ public sealed class FetchAiModels : CancelableAiTask
 
     [Required] public string ManifestFile { get; set; } = "";
 
+    /// <summary>ResolveAiLock's plan: the lock's model pins (absent when the step did not run).</summary>
+    public string? LockPlanFile { get; set; }
+
     protected override void ExecuteCancelable()
     {
         var spec = AiImageSpecJson.Read(SpecFile);
@@ -37,7 +40,14 @@ public sealed class FetchAiModels : CancelableAiTask
         var hub = HubSettings.FromEnvironment(Environment.GetEnvironmentVariable);
         var started = DateTime.UtcNow;
         // Cancellation (Ctrl+C, SIGTERM) stops a download at once and leaves only tmp/*.incomplete, never a blob.
-        using var fetcher = new ModelFetcher(cache, hub, this, FetchOptions.For(spec.Downloads), spec.ProjectFiles);
+        var plan = Core.Lock.LockPlan.ReadIfPresent(LockPlanFile);
+        using var fetcher = new ModelFetcher(cache, hub, this, FetchOptions.For(spec.Downloads), spec.ProjectFiles)
+        {
+            Pins = plan?.Pins,
+            LockPath = plan?.LockPath ?? Core.Lock.LockSettings.DefaultFileName,
+            FailOnDrift = plan?.Mode == Core.Lock.AiLockMode.Locked,
+            LookUpLicense = plan?.Write == true,
+        };
         var result = fetcher.FetchAsync(specs, Cancellation.Token).GetAwaiter().GetResult();
         ModelManifest.Write(result, ManifestFile);
 

@@ -44,6 +44,15 @@ public sealed class ResolveAiImageSpec : AiTask
         if (input.Get(Core.Cuda.Inference.PackageReferenceInfo.AssetsFileProperty) is { } assets && File.Exists(assets))
             input.SetFileText(Core.Cuda.Inference.PackageReferenceInfo.AssetsFileProperty, File.ReadAllText(assets));
 
+        // The lock file's digest as this publish found it: a provenance label and a fact in the SBOM (not with
+        // AiLockMode=Ignore, where the build takes nothing from it). The publish that first writes the lock records none.
+        var lockFile = ProvenanceSpec.LockFilePath(input);
+        if (File.Exists(lockFile) && !string.Equals(input.Get("AiLockMode"), "Ignore", StringComparison.OrdinalIgnoreCase))
+        {
+            try { input.Set(ProvenanceSpec.LockFileDigestProperty, Core.Oci.Registry.RegistryDigest.Of(File.ReadAllBytes(lockFile))); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { Report(Core.Diagnostics.AiErrors.LockFileUnreadable.Create("AiLockFile", lockFile, e.Message)); return; }
+        }
+
         // MSBuild records every DOTNET_* variable in binlogs: say so once, wherever the publish goes.
         if (new Core.Registry.RegistryCredentialStore().LoggedSecretsWarning() is { } secretsWarning) Report(secretsWarning);
         var result = AiImageSpecMapper.Map(input);
@@ -57,6 +66,8 @@ public sealed class ResolveAiImageSpec : AiTask
         var (spec, fileProblems) = AppFiles.Resolve(result.Spec);
         foreach (var diagnostic in fileProblems) Report(diagnostic);
         if (spec is null) return;
+        // aicontainers.lock.json's base digest (read, not resolved: ResolveAiLock checks it), so spec.json names it from the start.
+        spec = Core.Lock.LockResolver.ApplyLockedBase(spec);
 
         // From here on the outputs beside the Dockerfile are being rebuilt: the last result must not pass for this run's.
         Core.Publishing.PublishOutputs.Invalidate(spec.Build.OutputDirectory);

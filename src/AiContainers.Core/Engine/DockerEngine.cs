@@ -224,6 +224,58 @@ public sealed partial class DockerEngine : IContainerEngine
         if (error is not null) throw new AiException(AiErrors.EngineLoadFailed, "AiImageBuilder", Endpoint, error);
     }
 
+    public async Task<IReadOnlyDictionary<string, byte[]>> ReadImageFilesAsync(string image, IReadOnlyList<string> paths, long maxBytesEach, CancellationToken cancellationToken)
+    {
+        // Created, never started: the entrypoint is never run, so any path will do for it.
+        var container = await _client.Containers.CreateContainerAsync(new CreateContainerParameters { Image = image, Entrypoint = new[] { "/aicontainers-read-only" }, Cmd = new List<string>() }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            foreach (var path in paths)
+            {
+                var current = path;
+                // Links like /etc/os-release -> ../usr/lib/os-release are followed a few hops, never out of the image.
+                for (var hop = 0; hop < 8; hop++)
+                {
+                    ContainerArchiveResponse response;
+                    try { response = await _client.Containers.GetArchiveFromContainerAsync(container.ID, new ContainerPathStatParameters { Path = current }, false, cancellationToken).ConfigureAwait(false); }
+                    catch (DockerContainerNotFoundException) { break; }
+                    catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound) { break; }
+                    if (response.Stream is null) break;
+                    var archive = new MemoryStream();
+                    await using (var stream = response.Stream)
+                    {
+                        // The engine's chunked body can end without its last chunk (the client then throws at the end); a
+                        // body cut short anywhere else is caught below, where the tar entry comes up shorter than its header says.
+                        try { await stream.CopyToAsync(archive, cancellationToken).ConfigureAwait(false); }
+                        catch (EndOfStreamException) { }
+                    }
+                    archive.Position = 0;
+                    using var tar = new System.Formats.Tar.TarReader(archive);
+                    var entry = await tar.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false);
+                    if (entry is { EntryType: System.Formats.Tar.TarEntryType.SymbolicLink })
+                    {
+                        current = entry.LinkName.StartsWith('/') ? entry.LinkName : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(current)!, entry.LinkName), "/").Replace('\\', '/');
+                        continue;
+                    }
+                    if (entry is { DataStream: { } data } && entry.EntryType is System.Formats.Tar.TarEntryType.RegularFile or System.Formats.Tar.TarEntryType.V7RegularFile && entry.Length <= maxBytesEach)
+                    {
+                        using var copy = new MemoryStream();
+                        await data.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+                        if (copy.Length != entry.Length) throw new EndOfStreamException($"the engine sent {copy.Length} of the {entry.Length} bytes of {current}");
+                        files[path] = copy.ToArray();
+                    }
+                    break;
+                }
+            }
+            return files;
+        }
+        finally
+        {
+            await _client.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true }, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
     public void Dispose() => _client.Dispose();
 
     private static AuthConfig ToAuthConfig(string registry, RegistryCredential credential)

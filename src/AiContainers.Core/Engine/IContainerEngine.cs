@@ -47,6 +47,12 @@ public interface IContainerEngine : IDisposable
 
     /// <summary>Loads a docker-archive tarball, as `docker load` does (the daemonless builder without a registry).</summary>
     Task LoadImageAsync(Stream archive, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reads small regular files out of an image (as `docker cp` from a created, never started container), following
+    /// symbolic links inside the image; a path the image lacks is left out of the result.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, byte[]>> ReadImageFilesAsync(string image, IReadOnlyList<string> paths, long maxBytesEach, CancellationToken cancellationToken);
 }
 
 /// <summary>A push error the engine reported in-band, with what kind of failure it looks like.</summary>

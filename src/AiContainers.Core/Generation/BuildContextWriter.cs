@@ -148,7 +148,8 @@ public static class BuildContextWriter
             Directory.CreateDirectory(weightsDirectory);
             AtomicFile.WriteIfChanged(Path.Combine(weightsDirectory, "Dockerfile"), weights.Dockerfile());
             // Hard links from the host cache: no copy of the weights, whatever their size.
-            ModelLayout.Write(models.Models, Path.Combine(weightsDirectory, WeightsImagePlan.RootFolder));
+            // A model whose layer the registry holds (aicontainers.lock.json, daemonless only) has no files here to link.
+            ModelLayout.Write(models.Models.Where(m => m.RegistryLayer is null), Path.Combine(weightsDirectory, WeightsImagePlan.RootFolder));
             written.Add(weightsDirectory + Path.DirectorySeparatorChar);
         }
         else if (Directory.Exists(Path.Combine(output, WeightsFolder)))

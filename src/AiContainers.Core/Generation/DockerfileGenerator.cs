@@ -36,6 +36,9 @@ public static class DockerfileGenerator
                 BaseCanonical = spec.Base.CanonicalName,
                 BasePull = spec.Base.PullReference,
                 BaseMirrored = spec.Base.Mirrored,
+                // The FROM lines pull by the lock's digest; the tag the project names stays readable here.
+                BaseLocked = spec.Base.LockedDigest,
+                LockFile = spec.Lock is { } lockSettings ? Path.GetFileName(lockSettings.Path) : Lock.LockSettings.DefaultFileName,
             }),
         };
 

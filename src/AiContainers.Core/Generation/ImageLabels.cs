@@ -30,6 +30,7 @@ public static class ImageLabels
         Add("org.opencontainers.image.base.name", spec.Base.CanonicalName);
 
         Add(Prefix + "generator", "AiContainers " + m.GeneratorVersion);
+        foreach (var provenance in ProvenanceLabels.For(spec)) Add(provenance.Name, provenance.Value);
         Add(Prefix + "gpu", spec.Gpu.Enabled ? "true" : "false");
         if (spec.Base.Cuda is { } cuda)
         {

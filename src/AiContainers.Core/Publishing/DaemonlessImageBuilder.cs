@@ -29,6 +29,8 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
     private readonly RetryPolicy _retry;
     private readonly Func<IContainerEngine> _engineFactory;
     private readonly Dictionary<string, RegistryClient> _clients = new(StringComparer.Ordinal);
+    // The digest the base reference resolved to in the last build (the index when the base has one), for the SBOM.
+    private string? _baseDigest;
 
     public DaemonlessImageBuilder(RegistryCredentialStore credentials, IAiLog log, string? layerCacheDirectory, RetryPolicy? retry = null, Func<IContainerEngine>? engineFactory = null)
     {
@@ -71,7 +73,7 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
     /// <summary>AIC6176 naming the first platform of ContainerRuntimeIdentifiers the base lacks, with the platforms it offers.</summary>
     private async Task CheckBasePlatformsAsync(AiImageSpec spec, CancellationToken cancellationToken)
     {
-        var pull = spec.Base.Pull;
+        var pull = spec.Base.PinnedPull;
         var offered = await Client(pull.EffectiveRegistry).PlatformsAsync(pull.EffectiveRepository, pull.Digest ?? pull.Tag ?? "latest", cancellationToken).ConfigureAwait(false);
         foreach (var target in PlatformContexts.Targets(spec))
         {
@@ -98,7 +100,8 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
         var watch = Stopwatch.StartNew();
         var format = spec.Build.Format == ImageFormatKind.Oci ? ImageFormat.Oci : ImageFormat.Docker;
         var multi = PlatformContexts.IsMultiPlatform(spec);
-        var pull = spec.Base.Pull;
+        // aicontainers.lock.json's digest when it pins the base, so a moved tag cannot change the image.
+        var pull = spec.Base.PinnedPull;
         var baseClient = Client(pull.EffectiveRegistry);
         // Every platform is checked, and every context found, before the first layer is written.
         if (multi) await CheckBasePlatformsAsync(spec, cancellationToken).ConfigureAwait(false);
@@ -115,6 +118,7 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
             indexDigest = RegistryDigest.Of(index);
         }
         var buildTime = watch.Elapsed;
+        _baseDigest = images[0].Base.IndexDigest ?? images[0].Base.ManifestDigest;
         _log.Message(AiLogLevel.Progress, multi
             ? $"AiContainers: composed index {indexDigest} on {spec.Base.Reference} for {string.Join(", ", images.Select(i => $"{i.Platform} ({i.ManifestDigest}, {i.Layers.Count} layer(s) of its own)"))} in {Format.Seconds(buildTime)}"
             : $"AiContainers: composed {images[0].ManifestDigest} on {spec.Base.Reference}: {images[0].Layers.Count} layer(s) of its own in {Format.Seconds(buildTime)}");
@@ -140,16 +144,18 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
                     if (sameRegistry && await target.TryMountBlobAsync(repository, layer.Digest, pull.EffectiveRepository, cancellationToken).ConfigureAwait(false)) continue;
                     // Another registry: the base layer streams from there to here, never to disk.
                     await target.UploadBlobAsync(repository, layer.Digest, layer.Size,
-                        () => baseClient.OpenBlobAsync(pull.EffectiveRepository, layer.Digest, cancellationToken).GetAwaiter().GetResult(), null, cancellationToken).ConfigureAwait(false);
+                        () => baseClient.OpenBlobAsync(pull.EffectiveRepository, layer.Digest, cancellationToken).GetAwaiter().GetResult(), null, cancellationToken, checkedAbsent: true).ConfigureAwait(false);
                     sent += layer.Size;
                 }
                 foreach (var (planned, blob) in image.Layers)
                 {
                     var isNew = present.Add(blob.Digest) && !await target.BlobExistsAsync(repository, blob.Digest, cancellationToken).ConfigureAwait(false);
+                    if (isNew && planned.Prebuilt is not null)
+                        throw new AiException(AiErrors.LockedModelLayerGone, null, planned.Description["model ".Length..], blob.Digest, registry, repository);
                     if (isNew)
                     {
                         var progress = new TransferProgress(_log, $"layer {planned.Description}", blob.Size);
-                        await target.UploadBlobAsync(repository, blob.Digest, blob.Size, blob.Open, progress, cancellationToken).ConfigureAwait(false);
+                        await target.UploadBlobAsync(repository, blob.Digest, blob.Size, blob.Open, progress, cancellationToken, checkedAbsent: true).ConfigureAwait(false);
                         sent += blob.Size;
                     }
                     published.Add(new PublishedLayer(multi ? $"{image.Platform} {planned.Description}" : planned.Description, blob.Digest, blob.Size, isNew));
@@ -157,7 +163,7 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
                 if (present.Add(image.ConfigDigest) && !await target.BlobExistsAsync(repository, image.ConfigDigest, cancellationToken).ConfigureAwait(false))
                 {
                     var config = image.Config;
-                    await target.UploadBlobAsync(repository, image.ConfigDigest, config.Length, () => new MemoryStream(config, writable: false), null, cancellationToken).ConfigureAwait(false);
+                    await target.UploadBlobAsync(repository, image.ConfigDigest, config.Length, () => new MemoryStream(config, writable: false), null, cancellationToken, checkedAbsent: true).ConfigureAwait(false);
                     sent += config.Length;
                 }
                 if (multi)
@@ -223,10 +229,14 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
             digest is not null, sent, buildTime, watch.Elapsed, published, archive);
     }
 
+    /// <summary>The base by the digest it resolved to: no base layer is downloaded to list its packages.</summary>
+    public Task<Sbom.ImageInventory> InventoryAsync(ImageBuildInputs inputs, PublishedImage image, CancellationToken cancellationToken)
+        => Task.FromResult(new Sbom.ImageInventory(_baseDigest));
+
     /// <summary>The base's manifest for <paramref name="platform"/>, the layers from <paramref name="context"/>, the config and the manifest.</summary>
     private async Task<ComposedImage> ComposeAsync(AiImageSpec spec, Platform platform, string context, ModelFetchResult? models, ImageFormat format, RegistryClient baseClient, CancellationToken cancellationToken)
     {
-        var pull = spec.Base.Pull;
+        var pull = spec.Base.PinnedPull;
         var baseImage = await baseClient.ResolveAsync(pull.EffectiveRepository, pull.Digest ?? pull.Tag ?? "latest", platform, cancellationToken).ConfigureAwait(false);
         foreach (var layer in baseImage.Layers.Where(l => !OciMediaTypes.IsGzipLayer(l.MediaType) && l.MediaType is not (OciMediaTypes.DockerLayerTar or OciMediaTypes.OciLayerTar)))
             throw new AiException(AiErrors.BaseLayerFormatUnsupported, "AiBaseImage", spec.Base.Reference, layer.MediaType);
@@ -237,7 +247,9 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
         var layers = new List<(PlannedLayer Planned, LayerBlob Blob)>();
         foreach (var planned in plan.Layers)
         {
-            var blob = await LayerWriter.WriteAsync(planned.Entries, _cache, planned.Compression, planned.FixedTime ?? modified, planned.Description, planned.ContentKey, cancellationToken).ConfigureAwait(false);
+            // A model layer the target registry holds (aicontainers.lock.json) is referenced by digest: no file, no tar, no upload.
+            var blob = planned.Prebuilt
+                ?? await LayerWriter.WriteAsync(planned.Entries, _cache, planned.Compression, planned.FixedTime ?? modified, planned.Description, planned.ContentKey, cancellationToken).ConfigureAwait(false);
             layers.Add((planned, blob));
         }
         var weights = WeightsImagePlan.For(models);

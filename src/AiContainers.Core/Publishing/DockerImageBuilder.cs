@@ -70,6 +70,27 @@ public sealed class DockerImageBuilder : IImageBuilder
     }
 
     /// <summary>
+    /// The base's digest as the engine pulled it (its RepoDigests) and, read from the built image, its dpkg status,
+    /// os-release and the python-builder stage's pip list: the layers are on this machine anyway.
+    /// </summary>
+    public async Task<Sbom.ImageInventory> InventoryAsync(ImageBuildInputs inputs, PublishedImage image, CancellationToken cancellationToken)
+    {
+        var spec = inputs.Spec;
+        var pull = spec.Base.Pull;
+        var baseInfo = await _engine.InspectImageAsync(spec.Base.PullReference, cancellationToken).ConfigureAwait(false);
+        var pulledAs = pull.EffectiveRegistry + "/" + pull.EffectiveRepository + "@";
+        var baseDigest = pull.Digest
+            ?? baseInfo?.RepoDigests.FirstOrDefault(d => d.StartsWith(pulledAs, StringComparison.Ordinal) || d.StartsWith(pull.EffectiveRepository + "@", StringComparison.Ordinal))?.Split('@')[1]
+            ?? baseInfo?.RepoDigests.FirstOrDefault()?.Split('@')[1];
+        var pipList = spec.Python is not null ? Python.PythonAppSpec.VirtualEnv + "/" + Sbom.PipListReader.FileName : null;
+        var paths = new List<string> { Sbom.DpkgStatusReader.StatusPath, Sbom.DpkgStatusReader.OsReleasePath };
+        if (pipList is not null) paths.Add(pipList);
+        var files = await _engine.ReadImageFilesAsync(image.ImageId ?? image.Reference, paths, 64L << 20, cancellationToken).ConfigureAwait(false);
+        string? Text(string? path) => path is not null && files.TryGetValue(path, out var bytes) ? System.Text.Encoding.UTF8.GetString(bytes) : null;
+        return new Sbom.ImageInventory(baseDigest, Text(Sbom.DpkgStatusReader.StatusPath), Text(Sbom.DpkgStatusReader.OsReleasePath), Text(pipList), pipList);
+    }
+
+    /// <summary>
     /// Builds the weights image only when no image of that content digest exists yet; otherwise the
     /// weights are neither read nor sent. Returns the bytes sent (0 when reused).
     /// </summary>

@@ -21,4 +21,7 @@ public interface IImageBuilder : IDisposable
     Task PreflightAsync(AiImageSpec spec, CancellationToken cancellationToken);
 
     Task<PublishedImage> BuildAndPushAsync(ImageBuildInputs inputs, CancellationToken cancellationToken);
+
+    /// <summary>After <see cref="BuildAndPushAsync"/>: what the SBOM needs to know that only the builder knows (the base's digest, files of the image).</summary>
+    Task<Sbom.ImageInventory> InventoryAsync(ImageBuildInputs inputs, PublishedImage image, CancellationToken cancellationToken);
 }

@@ -72,7 +72,7 @@ public static class PublishOutputs
 
     public static void Invalidate(string outputDirectory)
     {
-        foreach (var name in new[] { ImageJson, ImageReport.FileName })
+        foreach (var name in new[] { ImageJson, ImageReport.FileName, Sbom.CycloneDxWriter.FileName })
         {
             var path = Path.Combine(outputDirectory, name);
             if (File.Exists(path)) File.Delete(path);

@@ -41,5 +41,7 @@ public sealed record PythonAppSpec(
     {
         "*.csproj", "*.proj", "nuget.config", "NuGet.Config", "global.json", "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props",
         "bin/", "obj/", ".git/", "**/__pycache__/", "**/*.pyc", ".venv/",
+        // Written after the image (Lock.LockSettings.DefaultFileName): in the app it would change the app layer on the next publish.
+        "aicontainers.lock.json",
     };
 }

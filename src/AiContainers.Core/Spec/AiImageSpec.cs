@@ -48,6 +48,8 @@ public sealed record AiImageSpec
     public IReadOnlyList<string> Entrypoint { get; init; } = Array.Empty<string>();
     public IReadOnlyList<string> Command { get; init; } = Array.Empty<string>();
     public required ImageMetadata Metadata { get; init; }
+    /// <summary>AiSbom and the lock file's digest: what <see cref="ProvenanceLabels"/> and the SBOM record.</summary>
+    public ProvenanceSpec Provenance { get; init; } = ProvenanceSpec.Default;
     public required BuildSettings Build { get; init; }
     /// <summary>Runtime settings only the deploy files use (volumes, logs, companions, workload).</summary>
     public DeploySpec Deploy { get; init; } = DeploySpec.Default;
@@ -61,6 +63,8 @@ public sealed record AiImageSpec
     public AppFileLists? AppFiles { get; init; }
     /// <summary>ContainerRuntimeIdentifiers: the platforms published, the first the primary (the one the Dockerfile builds); empty means <see cref="DotnetAppSpec.RuntimeIdentifier"/> alone.</summary>
     public IReadOnlyList<PlatformTarget> Platforms { get; init; } = Array.Empty<PlatformTarget>();
+    /// <summary>AiLockMode and AiLockFile: how aicontainers.lock.json pins the base and the models; null builds without a lock (as Ignore).</summary>
+    public Lock.LockSettings? Lock { get; init; }
 }
 
 public sealed record NameValue(string Name, string Value);
@@ -83,12 +87,15 @@ public sealed record ImageIdentity(string? Registry, string Repository, IReadOnl
 /// </summary>
 /// <param name="ChosenByUser">An image named by the project (AiBaseImage) or a serving runtime, not one from the
 /// CUDA catalog: it may end with a non-root USER, so the generated build steps switch to root first.</param>
-public sealed record BaseImageSpec(ImageReference Image, ImageReference Pull, CudaBaseSpec? Cuda, string? Os, bool ChosenByUser = false)
+/// <param name="LockedDigest">The digest aicontainers.lock.json pins the base to; the tag stays in <see cref="Image"/> for people and labels.</param>
+public sealed record BaseImageSpec(ImageReference Image, ImageReference Pull, CudaBaseSpec? Cuda, string? Os, bool ChosenByUser = false, string? LockedDigest = null)
 {
+    /// <summary>What is pulled: <see cref="Pull"/>, by the lock's digest instead of its tag when the lock pins one.</summary>
+    [JsonIgnore] public ImageReference PinnedPull => LockedDigest is null ? Pull : Pull with { Tag = null, Digest = LockedDigest };
     /// <summary>What the user means, e.g. <c>nvidia/cuda:12.4.1-runtime-ubuntu22.04</c>.</summary>
     [JsonIgnore] public string Reference => Image.ToString();
     /// <summary>What is pulled after <c>AiRegistryMirror</c>, fully qualified (podman and buildah refuse short names).</summary>
-    [JsonIgnore] public string PullReference => Pull.Canonical;
+    [JsonIgnore] public string PullReference => PinnedPull.Canonical;
     [JsonIgnore] public string CanonicalName => Image.Canonical;
     [JsonIgnore] public bool Mirrored => Pull != Image;
 }

@@ -114,6 +114,7 @@ public static partial class AiImageSpecMapper
         var command = MapCommand(input, bag, "AiCommand");
         if (command.Count == 0 && serving is not null) command = serving.DefaultCommand().ToList();
         var metadata = MapMetadata(input, bag, projectName);
+        var provenance = ProvenanceSpec.Map(input, bag);
         var deploy = DeploySpecMapper.Map(input, bag);
         var models = ModelSpecMapper.Map(input.Items("AiModel"), input.Get("MSBuildProjectDirectory") ?? ".", bag);
         var downloads = DownloadLimits.Map(input, bag);
@@ -150,12 +151,14 @@ public static partial class AiImageSpecMapper
             RunCommands = runCommands,
             Command = command,
             Metadata = metadata,
+            Provenance = provenance,
             Build = build,
             Deploy = deploy,
             Models = models,
             Downloads = downloads,
             ProjectFiles = projectFiles,
             Platforms = platforms,
+            Lock = MapLock(input, bag, projectName),
         };
         var (resolvedBuilder, reason) = BuilderSelection.Resolve(builder, spec, bag);
         if (archive is not null && resolvedBuilder is AiImageBuilderKind.Docker) bag.Report(AiErrors.ArchiveNeedsDaemonless, "ContainerArchiveOutputPath", "Docker");

@@ -9,6 +9,9 @@ namespace AiContainers.Core.Weights;
 /// <param name="LfsSha256">The LFS object id, which is the SHA-256 of the content; null for a regular file.</param>
 public sealed record HubTreeEntry(string Path, long Size, string? Oid, string? LfsSha256);
 
+/// <summary>What the Hub's revision endpoint says: the commit, and the model's licence when its metadata names one.</summary>
+public sealed record HubRevision(string Commit, string? License);
+
 /// <summary>
 /// The subset of the Hugging Face Hub HTTP API that huggingface_hub's snapshot_download uses:
 /// <list type="bullet">
@@ -27,6 +30,13 @@ internal static partial class HubApi
         => new(hub.Base + "/" + RepoPath(repository) + "/resolve/" + commit + "/" + string.Join('/', path.Split('/').Select(Uri.EscapeDataString)));
 
     public static async Task<string> ResolveRevisionAsync(ModelHttp http, string model, string repository, string revision, CancellationToken cancellationToken)
+        => (await ResolveRevisionInfoAsync(http, model, repository, revision, cancellationToken).ConfigureAwait(false)).Commit;
+
+    /// <summary>
+    /// The commit a revision resolves to, and the licence the same answer carries (the model card's <c>cardData.license</c>,
+    /// else a <c>license:…</c> tag), so recording the licence in the lock costs no request of its own.
+    /// </summary>
+    public static async Task<HubRevision> ResolveRevisionInfoAsync(ModelHttp http, string model, string repository, string revision, CancellationToken cancellationToken)
     {
         var url = new Uri(http.Hub.Base + "/api/models/" + RepoPath(repository) + "/revision/" + Uri.EscapeDataString(revision));
         var context = new RequestContext(model, $"revision '{revision}' of {repository}", repository, $"revision '{revision}' is not a branch, tag or commit of '{repository}'");
@@ -34,7 +44,7 @@ internal static partial class HubApi
         if (document.RootElement.ValueKind == JsonValueKind.Object
             && document.RootElement.TryGetProperty("sha", out var sha) && sha.ValueKind == JsonValueKind.String
             && sha.GetString() is { } commit && ModelNaming.IsCommit(commit))
-            return commit;
+            return new HubRevision(commit, License(document.RootElement));
         throw new AiException(AiErrors.HubResponseInvalid, "HF_ENDPOINT", http.Hub.Base, context.What, "no 40-hex 'sha' in the revision info");
     }
 
@@ -59,6 +69,22 @@ internal static partial class HubApi
             }
         }
         return entries;
+    }
+
+    /// <summary>cardData.license (a string, or the first of a list), else the first "license:…" tag; null when the Hub names none.</summary>
+    internal static string? License(JsonElement info)
+    {
+        static string? Clean(string? text) => string.IsNullOrWhiteSpace(text) || text.Length > 200 ? null : text.Trim();
+        if (info.TryGetProperty("cardData", out var card) && card.ValueKind == JsonValueKind.Object && card.TryGetProperty("license", out var license))
+        {
+            if (license.ValueKind == JsonValueKind.String && Clean(license.GetString()) is { } single) return single;
+            if (license.ValueKind == JsonValueKind.Array && license.EnumerateArray().Where(l => l.ValueKind == JsonValueKind.String).Select(l => Clean(l.GetString())).FirstOrDefault(l => l is not null) is { } first) return first;
+        }
+        if (info.TryGetProperty("tags", out var tags) && tags.ValueKind == JsonValueKind.Array)
+            foreach (var tag in tags.EnumerateArray())
+                if (tag.ValueKind == JsonValueKind.String && tag.GetString() is { } text && text.StartsWith("license:", StringComparison.Ordinal) && Clean(text["license:".Length..]) is { } fromTag)
+                    return fromTag;
+        return null;
     }
 
     private static HubTreeEntry? ParseEntry(JsonElement element)

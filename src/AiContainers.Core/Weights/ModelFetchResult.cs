@@ -30,6 +30,15 @@ public sealed record FetchedModel(
 {
     public long TotalSize => Files.Sum(f => f.Size);
 
+    /// <summary>hf://: the licence the Hub's model metadata names (recorded in aicontainers.lock.json at first fetch).</summary>
+    public string? License { get; init; }
+
+    /// <summary>
+    /// Set when the model was not fetched because the target registry already holds its layer (aicontainers.lock.json
+    /// pins it): <see cref="FetchedFile.BlobPath"/>s may not exist, and the daemonless builder references the layer by digest.
+    /// </summary>
+    public Lock.LockedLayer? RegistryLayer { get; init; }
+
     /// <summary>What the model came from, for labels: org/repo@commit, the URL without its query, or the local path as written.</summary>
     public string SourceDescription => Source.Kind switch
     {

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using AiContainers.Core.Diagnostics;
 using AiContainers.Core.Files;
+using AiContainers.Core.Lock;
 
 namespace AiContainers.Core.Weights;
 
@@ -33,6 +34,42 @@ public sealed class ModelFetcher : IDisposable
 
     public void Dispose() => _http.Dispose();
 
+    /// <summary>aicontainers.lock.json's pins by model name (ResolveAiLock's plan): a pinned hf:// model is fetched at its locked commit
+    /// from its locked file list, without asking the Hub, and one whose layer the registry holds is not fetched at all.</summary>
+    public IReadOnlyDictionary<string, ModelPin>? Pins { get; init; }
+
+    /// <summary>The lock file, for messages.</summary>
+    public string LockPath { get; init; } = LockSettings.DefaultFileName;
+
+    /// <summary>Locked mode: a local model whose files differ from the lock fails (AIC7004) instead of warning (AIC7501).</summary>
+    public bool FailOnDrift { get; init; }
+
+    /// <summary>The lock will be written: an hf:// model pinned to a commit asks the Hub once for its licence, so the lock records it.</summary>
+    public bool LookUpLicense { get; init; }
+
+    private ModelPin? PinOf(ModelSpec model) => Pins is { } pins && pins.TryGetValue(model.Name, out var pin) ? pin : null;
+
+    /// <summary>
+    /// The model as the lock recorded it, built with the project's current targets and layout: what a fetch at the locked revision
+    /// would give, without any file. Its ContentDigest equals the lock's only when the layout is unchanged, which is when the
+    /// locked layer may stand in for the files. Null for local sources (they are on this machine and always hashed again).
+    /// </summary>
+    public static FetchedModel? FromLock(ModelSpec model, LockedModel locked, string cacheDirectory)
+    {
+        var cache = new ModelCache(cacheDirectory);
+        var files = locked.Files.Select(f => new FetchedFile(f.Path, f.Size, f.Sha256, cache.BlobPath(f.Sha256), f.GitOid)).ToList();
+        FetchedModel? result = model.Source.Kind switch
+        {
+            ModelSourceKind.HuggingFace when locked.Commit is { } commit => new FetchedModel(model.Name, model.Source, commit, model.Layout, model.Target, model.EnvironmentVariable,
+                model.Layout == ModelLayoutKind.HfCache ? ModelLayout.HfSnapshotPath(model.Target, model.Source.Repository!, commit) : model.Target, files, ""),
+            ModelSourceKind.Https when files.Count == 1 && model.FileName is { } name =>
+                new FetchedModel(model.Name, model.Source, null, ModelLayoutKind.Files, model.Target[..model.Target.LastIndexOf('/')], model.EnvironmentVariable, model.Target,
+                    [files[0] with { Path = name }], ""),
+            _ => null,
+        };
+        return result is null ? null : result with { ContentDigest = ModelLayout.Digest(ModelLayout.Plan(result)), License = locked.License };
+    }
+
     public async Task<ModelFetchResult> FetchAsync(IReadOnlyList<ModelSpec> models, CancellationToken cancellationToken)
     {
         var fetched = new List<FetchedModel>();
@@ -42,6 +79,13 @@ public sealed class ModelFetcher : IDisposable
 
     public async Task<FetchedModel> FetchAsync(ModelSpec model, CancellationToken cancellationToken)
     {
+        if (PinOf(model) is { LayerInRegistry: true } remote && FromLock(model, remote.Locked, _cache.Directory) is { } pinned && pinned.ContentDigest == remote.Locked.ContentDigest)
+        {
+            // Locked mode still asks whether the branch moved; otherwise nothing at all goes to the source.
+            if (remote.CheckRevision) await CheckRevisionAsync(model, remote, cancellationToken).ConfigureAwait(false);
+            _log.Message(AiLogLevel.Progress, $"AiContainers: model {model.Name}: {pinned.SourceDescription}, {pinned.Files.Count} file(s), {BlobDownloader.Bytes(pinned.TotalSize)}: not fetched, the registry holds its layer {remote.Locked.Layer!.Digest[..19]} (aicontainers.lock.json)");
+            return pinned with { RegistryLayer = remote.Locked.Layer };
+        }
         var result = model.Source.Kind switch
         {
             ModelSourceKind.HuggingFace => await FetchHfAsync(model, cancellationToken).ConfigureAwait(false),
@@ -61,16 +105,31 @@ public sealed class ModelFetcher : IDisposable
         var revision = model.Source.RevisionOrDefault;
 
         string commit;
-        if (model.Source.IsPinnedCommit) commit = revision;
+        string? license = null;
+        IReadOnlyList<HubTreeEntry>? tree = null;
+        if (PinOf(model) is { Locked.Commit: { } lockedCommit } pin)
+        {
+            // The lock's commit and file list: no Hub call, unless Locked mode must see whether the branch moved.
+            if (pin.CheckRevision) await CheckRevisionAsync(model, pin, cancellationToken).ConfigureAwait(false);
+            commit = lockedCommit;
+            license = pin.Locked.License;
+            tree = pin.Locked.Files.Select(f => new HubTreeEntry(f.Path, f.Size, f.GitOid, f.GitOid is null ? f.Sha256 : null)).ToList();
+        }
+        else if (model.Source.IsPinnedCommit)
+        {
+            commit = revision;
+            if (LookUpLicense && !_hub.Offline)
+                license = (await HubApi.ResolveRevisionInfoAsync(_http, model.Name, repository, revision, cancellationToken).ConfigureAwait(false)).License;
+        }
         else if (_hub.Offline) commit = _cache.ReadRevision(repository, revision) ?? throw NotCached(model, $"the commit that {repository}@{revision} resolved to");
         else
         {
-            commit = await HubApi.ResolveRevisionAsync(_http, model.Name, repository, revision, cancellationToken).ConfigureAwait(false);
+            (commit, license) = await HubApi.ResolveRevisionInfoAsync(_http, model.Name, repository, revision, cancellationToken).ConfigureAwait(false);
             _cache.WriteRevision(repository, revision, commit);
             _log.Message(AiLogLevel.Progress, $"AiContainers: {repository}@{revision} is commit {commit}");
         }
 
-        var tree = _cache.ReadTree(repository, commit);
+        tree ??= _cache.ReadTree(repository, commit);
         var listed = tree is null;
         if (tree is null)
         {
@@ -105,7 +164,16 @@ public sealed class ModelFetcher : IDisposable
 
         var target = model.Target;
         var environmentValue = model.Layout == ModelLayoutKind.HfCache ? ModelLayout.HfSnapshotPath(target, repository, commit) : target;
-        return new FetchedModel(model.Name, model.Source, commit, model.Layout, target, model.EnvironmentVariable, environmentValue, files, "");
+        return new FetchedModel(model.Name, model.Source, commit, model.Layout, target, model.EnvironmentVariable, environmentValue, files, "") { License = license };
+    }
+
+    /// <summary>Locked mode: the one Hub call a pinned hf:// branch or tag costs, failing with AIC7004 when it moved.</summary>
+    private async Task CheckRevisionAsync(ModelSpec model, ModelPin pin, CancellationToken cancellationToken)
+    {
+        if (_hub.Offline) return;
+        var now = await HubApi.ResolveRevisionAsync(_http, model.Name, model.Source.Repository!, model.Source.RevisionOrDefault, cancellationToken).ConfigureAwait(false);
+        if (LockDrift.Commit(pin.Locked, now) is { } moved)
+            throw new AiException(AiErrors.LockDrift, "AiLockMode", LockPath, moved, LockPath);
     }
 
     // ---- https:// ----
@@ -114,6 +182,9 @@ public sealed class ModelFetcher : IDisposable
     {
         var url = model.Source.Url!;
         var display = ModelSpecMapper.RedactedUrl(url);
+        // A lock pins an unverified URL's content: the next build takes it from the cache or checks the download against it.
+        var lockedSha = model.Sha256 is null && PinOf(model) is { Locked.Files: [var lockedFile] } ? lockedFile.Sha256 : null;
+        if (lockedSha is not null) model = model with { Sha256 = lockedSha };
         var request = new BlobRequest(model.Name, model.Name + "/" + model.FileName, new Uri(url), new RequestContext(model.Name, display, null),
             model.Sha256, null, model.Size, model.Sha256 ?? "url-" + ModelCache.Key(url), null, "the AiModel's Size");
 
@@ -128,7 +199,11 @@ public sealed class ModelFetcher : IDisposable
         else
         {
             // Unverified content may have changed, so it is downloaded again; a pinned Sha256 is reused from the cache.
-            blob = await _downloader.FetchAsync(request, cancellationToken).ConfigureAwait(false);
+            try { blob = await _downloader.FetchAsync(request, cancellationToken).ConfigureAwait(false); }
+            catch (AiException e) when (lockedSha is not null && e.Code == AiErrors.ModelChecksumMismatch.Code)
+            {
+                throw new AiException(AiErrors.LockedModelContentChanged, "AiLockMode", model.Name, model.FileName, LockPath, lockedSha, "other content");
+            }
             if (model.Sha256 is null) _cache.WriteUrlSha256(url, blob.Sha256);
         }
 
@@ -152,6 +227,7 @@ public sealed class ModelFetcher : IDisposable
             var imagePath = model.TargetIsExplicit ? model.Target : model.Target + "/" + name;
             var targetDirectory = imagePath[..imagePath.LastIndexOf('/')];
             var file = imported with { Path = imagePath[(imagePath.LastIndexOf('/') + 1)..] };
+            CheckAgainstLock(model, [file]);
             return new FetchedModel(model.Name, model.Source, null, ModelLayoutKind.Files, targetDirectory, model.EnvironmentVariable, imagePath, [file], "");
         }
         if (!Directory.Exists(source)) throw new AiException(AiErrors.LocalModelSourceMissing, ModelSpecMapper.Property, model.Name, model.Source.Text, source);
@@ -168,6 +244,7 @@ public sealed class ModelFetcher : IDisposable
             RequireReadable(model, relative, Path.Combine(source, relative));
         foreach (var relative in selected)
             files.Add(await ImportLocalAsync(model, Path.Combine(source, relative), relative, cancellationToken).ConfigureAwait(false));
+        CheckAgainstLock(model, files);
         return new FetchedModel(model.Name, model.Source, null, ModelLayoutKind.Files, model.Target, model.EnvironmentVariable, model.Target, files, "");
     }
 
@@ -224,6 +301,16 @@ public sealed class ModelFetcher : IDisposable
     private void RequireReadable(ModelSpec model, string shown, string path)
         => ProjectFiles.Require(_files ?? new ProjectFileRule(Path.GetPathRoot(Path.GetFullPath(path))!, AllowOutside: true),
             ModelSpecMapper.Property, $"AiModel '{model.Name}' Source", shown, path);
+
+    /// <summary>A local model's files against its lock entry: Locked mode fails (AIC7004), Auto warns (AIC7501) and the lock takes the new content.</summary>
+    private void CheckAgainstLock(ModelSpec model, IReadOnlyList<FetchedFile> files)
+    {
+        if (PinOf(model) is not { } pin) return;
+        var drift = LockDrift.Files(pin.Locked, files.Select(f => new LockedFile(f.Path, f.Sha256, f.Size)).ToList());
+        if (drift.Count == 0) return;
+        if (FailOnDrift) throw new AiException(AiErrors.LockDrift, "AiLockMode", LockPath, LockDrift.Describe(drift), LockPath);
+        _log.Report(AiErrors.LockLocalModelChanged.Create(ModelSpecMapper.Property, model.Name, LockPath, LockDrift.Describe(drift)));
+    }
 
     private AiException NotCached(ModelSpec model, string what)
         => new(AiErrors.ModelNotCachedOffline, "HF_HUB_OFFLINE", model.Name, what, _cache.Directory);

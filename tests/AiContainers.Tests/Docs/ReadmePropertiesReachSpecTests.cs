@@ -47,6 +47,11 @@ public sealed class ReadmePropertiesReachSpecTests
     private static readonly Dictionary<string, (Func<ProjectInputs> Baseline, Action<ProjectInputs> Change)> Samples = new()
     {
         ["AiImageBuilder"] = (Dotnet, i => i.Set("AiImageBuilder", "Docker")),
+        ["AiLockMode"] = (Dotnet, i => i.Set("AiLockMode", "Locked")),
+        ["AiLockFile"] = (Dotnet, i => i.Set("AiLockFile", "locks/gpu.lock.json")),
+        ["AiSbom"] = (Dotnet, i => i.Set("AiSbom", "false")),
+        ["RepositoryUrl"] = (Dotnet, i => i.Set("RepositoryUrl", "https://github.com/acme/app")),
+        ["SourceRevisionId"] = (Dotnet, i => i.Set("SourceRevisionId", "0123456789abcdef0123456789abcdef01234567")),
         ["AiImageOutputPath"] = (Dotnet, i => i.Set("AiImageOutputPath", "/src/Demo/out/image/")),
         ["ContainerRegistry"] = (Dotnet, i => i.Set("ContainerRegistry", "registry.example.com")),
         ["ContainerRepository"] = (Dotnet, i => i.Set("ContainerRepository", "acme/other")),

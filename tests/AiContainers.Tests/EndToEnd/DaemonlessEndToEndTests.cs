@@ -43,7 +43,7 @@ public sealed class DaemonlessEndToEndTests
     }
 
     /// <summary>The shared project and what its first publish (default builder, open registry) produced.</summary>
-    private sealed record BasePublish(SdkProject Project, string Repository, string Tag, ProcessResult Result, ImageJson Image, IReadOnlyDictionary<string, byte[]> AppFiles)
+    private sealed record BasePublish(SdkProject Project, string Repository, string Tag, ProcessResult Result, ImageJson Image, IReadOnlyDictionary<string, byte[]> AppFiles, string Sbom)
     {
         public string Reference => $"{EngineEnvironment.Registry}/{Repository}:{Tag}";
     }
@@ -121,7 +121,7 @@ public sealed class DaemonlessEndToEndTests
         var appFolder = Path.Combine(project.OutputDirectory, "app");
         var files = Directory.EnumerateFiles(appFolder, "*", SearchOption.AllDirectories)
             .ToDictionary(f => Path.GetRelativePath(appFolder, f), File.ReadAllBytes, StringComparer.Ordinal);
-        return new BasePublish(project, repository, tag, result, ImageJson.Read(project), files);
+        return new BasePublish(project, repository, tag, result, ImageJson.Read(project), files, File.ReadAllText(Path.Combine(project.OutputDirectory, "sbom.cdx.json")));
     }
 
     private static BasePublish Base
@@ -388,6 +388,17 @@ public sealed class DaemonlessEndToEndTests
         var a = EngineEnvironment.Skopeo("inspect", "--raw", "--tls-verify=false", "docker://" + first.Reference);
         var b = EngineEnvironment.Skopeo("inspect", "--raw", "--tls-verify=false", $"docker://{EngineEnvironment.Registry}/{repository}:{first.Tag}");
         Assert.AreEqual(a.StandardOutput, b.StandardOutput, "the registry holds byte-identical manifests");
+
+        // The same manifest means the same config, so the same provenance labels; the SBOMs say the same too, apart from
+        // the image's own name (another repository here) and the serial number, which is derived from the content.
+        static string Comparable(string sbom, string repository)
+            => System.Text.RegularExpressions.Regex.Replace(sbom.Replace(repository, "<repository>", StringComparison.Ordinal).Replace("pkg:oci/" + repository.Split('/')[^1] + "@", "pkg:oci/<name>@", StringComparison.Ordinal), "\"serialNumber\": \"[^\"]+\"", "\"serialNumber\": \"<serial>\"");
+        var cloneSbom = File.ReadAllText(Path.Combine(clone.OutputDirectory, "sbom.cdx.json"));
+        Assert.AreEqual(Comparable(first.Sbom, first.Repository), Comparable(cloneSbom, repository));
+        StringAssert.Contains(cloneSbom, "\"timestamp\": \"2023-11-14T22:13:20Z\"", "the SBOM's time is SOURCE_DATE_EPOCH's");
+        var labels = SkopeoJson("inspect", "--config", "--raw", "--tls-verify=false", $"docker://{EngineEnvironment.Registry}/{repository}:{first.Tag}").GetProperty("config").GetProperty("Labels");
+        Assert.AreEqual("AiContainers 0.1.0 Daemonless", labels.GetProperty("ai.containers.builder").GetString());
+        Assert.AreEqual("2023-11-14T22:13:20Z", labels.GetProperty("org.opencontainers.image.created").GetString());
     }
 
     [TestMethod]

@@ -119,6 +119,13 @@ public sealed class PythonServingEndToEndTests
         // The stand-in CUDA base is Debian bookworm: its python3 is 3.11 (the real ubuntu22.04 image has 3.10).
         var result = project.Publish(Common("ContainerImageTag=" + tag, "AiPythonVersion=3.11"));
         Assert.AreEqual(0, result.ExitCode, result.Output);
+        // The SBOM lists what pip resolved in the venv (the builder stage's pip list, read from the image), the local wheel included.
+        var sbomPath = Path.Combine(project.OutputDirectory, "sbom.cdx.json");
+        var purls = JsonDocument.Parse(File.ReadAllText(sbomPath)).RootElement.GetProperty("components").EnumerateArray().Select(c => c.GetProperty("purl").GetString()).ToList();
+        CollectionAssert.Contains(purls, "pkg:pypi/trainkit@0.1.0");
+        Assert.IsTrue(purls.Any(p => p!.StartsWith("pkg:pypi/pip@", StringComparison.Ordinal)), string.Join(", ", purls));
+        Assert.IsTrue(purls.Any(p => p!.StartsWith("pkg:deb/", StringComparison.Ordinal)), "the image's dpkg status is read too");
+        Sbom.SbomSchema.AssertValid("1.5", sbomPath);
         var name = "aic-e2e-py-" + tag;
         try
         {

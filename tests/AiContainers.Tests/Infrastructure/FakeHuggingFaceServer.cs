@@ -140,7 +140,10 @@ internal sealed class FakeHuggingFaceServer : IDisposable
             var revision = Uri.UnescapeDataString(m.Groups["rev"].Value);
             if (repo.Commit(revision) is not { } commit) { await Send(context, 404, "{\"error\":\"Invalid rev id\"}", ("X-Error-Code", "RevisionNotFound")); return; }
             var siblings = repo.Files.Keys.Select(p => new Dictionary<string, object> { ["rfilename"] = p });
-            await Send(context, 200, JsonSerializer.Serialize(new Dictionary<string, object> { ["id"] = repo.Id, ["sha"] = commit, ["siblings"] = siblings }));
+            var info = new Dictionary<string, object> { ["id"] = repo.Id, ["sha"] = commit, ["siblings"] = siblings };
+            // As the Hub sends a model card's licence: cardData.license, and a license:<id> tag.
+            if (repo.License is { } license) { info["cardData"] = new Dictionary<string, object> { ["license"] = license }; info["tags"] = new[] { "safetensors", "license:" + license }; }
+            await Send(context, 200, JsonSerializer.Serialize(info));
             return;
         }
         if ((m = Regex.Match(pathOnly, "^/api/models/(?<repo>.+?)/tree/(?<rev>[^/]+)$")).Success)
@@ -291,6 +294,20 @@ internal sealed class FakeRepo
 
     public FakeRepo Tag(string name) { _refs[name] = CommitSha; return this; }
 
+    /// <summary>The licence the model card declares (served as cardData.license and a license:… tag); null serves none.</summary>
+    public string? License { get; set; }
+
+    /// <summary>Points <paramref name="branch"/> at a new commit with the same files, as a push to the branch would; returns the commit.</summary>
+    public string MoveBranch(string branch)
+    {
+        var commit = Convert.ToHexString(SHA1.HashData(Encoding.UTF8.GetBytes(Id + Guid.NewGuid()))).ToLowerInvariant();
+        _commits.Add(commit);
+        _refs[branch] = commit;
+        return commit;
+    }
+
+    private readonly HashSet<string> _commits = new(StringComparer.Ordinal);
+
     public FakeRepo AddFile(string path, byte[] content, bool lfs)
     {
         var file = new FakeFile(path, content, lfs);
@@ -301,7 +318,7 @@ internal sealed class FakeRepo
 
     public FakeRepo AddText(string path, string text) => AddFile(path, Encoding.UTF8.GetBytes(text), lfs: false);
 
-    public string? Commit(string revision) => revision == CommitSha ? CommitSha : _refs.TryGetValue(revision, out var c) ? c : null;
+    public string? Commit(string revision) => revision == CommitSha || _commits.Contains(revision) ? revision : _refs.TryGetValue(revision, out var c) ? c : null;
 }
 
 internal sealed record FakeFile(string Path, byte[] Content, bool Lfs)

@@ -252,10 +252,11 @@ public sealed class RegistryClient : IDisposable
     /// retried upload starts from a fresh stream; never buffered whole), PUT ?digest= commits it.
     /// <paramref name="progress"/> gets the bytes of this blob sent so far (it restarts at 0 on a retry).
     /// </summary>
-    public async Task UploadBlobAsync(string repository, string digest, long size, Func<Stream> open, IProgress<long>? progress, CancellationToken cancellationToken)
+    /// <param name="checkedAbsent">The caller's own HEAD just found the blob missing: no second HEAD for it.</param>
+    public async Task UploadBlobAsync(string repository, string digest, long size, Func<Stream> open, IProgress<long>? progress, CancellationToken cancellationToken, bool checkedAbsent = false)
     {
         repository = RegistryEndpoint.ApiRepository(Registry, repository);
-        if (await BlobExistsAsync(repository, digest, cancellationToken).ConfigureAwait(false))
+        if (!checkedAbsent && await BlobExistsAsync(repository, digest, cancellationToken).ConfigureAwait(false))
         {
             _log.Message(AiLogLevel.Detail, $"Registry {Registry}: {repository} already has {digest}; skipped");
             progress?.Report(size);
@@ -312,7 +313,17 @@ public sealed class RegistryClient : IDisposable
     }
 
     /// <summary>PUTs a manifest under a tag (or digest); returns its digest, checked against the registry's Docker-Content-Digest.</summary>
-    public Task<string> PutManifestAsync(string repository, string reference, byte[] bytes, string mediaType, CancellationToken cancellationToken)
+    public async Task<string> PutManifestAsync(string repository, string reference, byte[] bytes, string mediaType, CancellationToken cancellationToken)
+        => (await PutManifestCoreAsync(repository, reference, bytes, mediaType, cancellationToken).ConfigureAwait(false)).Digest;
+
+    /// <summary>
+    /// PUTs a manifest that names a <c>subject</c> (OCI 1.1), by its digest. True when the registry indexes referrers
+    /// itself (it answers with the OCI-Subject header); false means the client must keep the referrers tag (sha256-&lt;hex&gt;).
+    /// </summary>
+    public async Task<bool> PutReferrerManifestAsync(string repository, byte[] bytes, string mediaType, CancellationToken cancellationToken)
+        => (await PutManifestCoreAsync(repository, RegistryDigest.Of(bytes), bytes, mediaType, cancellationToken).ConfigureAwait(false)).Subject is not null;
+
+    private Task<(string Digest, string? Subject)> PutManifestCoreAsync(string repository, string reference, byte[] bytes, string mediaType, CancellationToken cancellationToken)
     {
         repository = RegistryEndpoint.ApiRepository(Registry, repository);
         var digest = RegistryDigest.Of(bytes);
@@ -330,7 +341,7 @@ public sealed class RegistryClient : IDisposable
             if (response.Headers.TryGetValues("Docker-Content-Digest", out var values) && values.FirstOrDefault() is { } stored && RegistryDigest.IsSha256(stored) && stored != digest)
                 throw new AiException(AiErrors.RegistryDigestMismatch, null, $"Manifest {repository}{Separator(reference)}{reference}", stored, digest, $"as stored by {Registry}");
             _log.Message(AiLogLevel.Detail, $"Registry {Registry}: pushed manifest {repository}{Separator(reference)}{reference} ({digest})");
-            return digest;
+            return (digest, response.Headers.TryGetValues("OCI-Subject", out var subject) ? subject.FirstOrDefault() : null);
         }, cancellationToken);
     }
 
