@@ -19,13 +19,7 @@ rounds=${1:-2}
 # shellcheck disable=SC1091
 . "${AIC_STATE:-/var/lib/aic-dev}/env.sh"
 registry=$AIC_REGISTRY
-store="${AIC_CACHE:-/var/cache/aic-dev}/bench"
-weights="$store/weights-1g.bin"
-if [[ ! -f $weights ]] || [[ $(stat -c %s "$weights") != 1073741824 ]]; then
-  echo "generating 1 GiB of random weights once: $weights"
-  mkdir -p "$store"
-  head -c 1073741824 /dev/urandom > "$weights.tmp" && mv "$weights.tmp" "$weights"
-fi
+bench_weights
 work=$(mktemp -d /tmp/aic-bench-first.XXXXXX)
 trap 'bench_unpack_private; rm -rf "$work"' EXIT
 echo "packing the SDK of this checkout ($(load_line))"
@@ -35,20 +29,7 @@ app=$work/FirstPublishBench
 mkdir -p "$app/models"
 write_private_nuget_config "$app"
 ln "$weights" "$app/models/weights-1g.bin" 2>/dev/null || cp "$weights" "$app/models/weights-1g.bin"
-cat > "$app/FirstPublishBench.csproj" <<XML
-<Project Sdk="Microsoft.NET.Sdk">
-  <Sdk Name="AiContainers.Sdk" Version="$bench_sdk_version" />
-  <PropertyGroup>
-    <OutputType>Exe</OutputType>
-    <TargetFramework>net10.0</TargetFramework>
-    <ImplicitUsings>enable</ImplicitUsings>
-    <InvariantGlobalization>true</InvariantGlobalization>
-    <RuntimeIdentifier>linux-x64</RuntimeIdentifier>
-    <SelfContained>true</SelfContained>
-  </PropertyGroup>
-  <ItemGroup><AiModel Include="bench" Source="models/weights-1g.bin" /></ItemGroup>
-</Project>
-XML
+write_console_project "$app/FirstPublishBench.csproj" '<AiModel Include="bench" Source="models/weights-1g.bin" />'
 echo 'Console.WriteLine("first publish bench: " + Environment.GetEnvironmentVariable("AI_MODEL_BENCH_PATH"));' > "$app/Program.cs"
 
 aic_publish() { # $1 round

@@ -19,13 +19,7 @@ root=$bench_root
 . "${AIC_STATE:-/var/lib/aic-dev}/env.sh"
 registry=$AIC_REGISTRY
 repo="bench/fresh-runner-lock-$$"
-store="${AIC_CACHE:-/var/cache/aic-dev}/bench"
-weights="$store/weights-1g.bin"
-if [[ ! -f $weights ]] || [[ $(stat -c %s "$weights") != 1073741824 ]]; then
-  echo "generating 1 GiB of random weights once: $weights"
-  mkdir -p "$store"
-  head -c 1073741824 /dev/urandom > "$weights.tmp" && mv "$weights.tmp" "$weights"
-fi
+bench_weights
 work=$(mktemp -d /tmp/aic-bench-lock.XXXXXX)
 server_pid=
 trap '[[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null; bench_unpack_private; rm -rf "$work"' EXIT
@@ -46,20 +40,7 @@ make_clone() { # $1 runner folder
   local dir=$1/LockBench
   mkdir -p "$dir" "$1/layer-cache" "$1/model-cache"
   write_private_nuget_config "$dir"
-  cat > "$dir/LockBench.csproj" <<XML
-<Project Sdk="Microsoft.NET.Sdk">
-  <Sdk Name="AiContainers.Sdk" Version="$bench_sdk_version" />
-  <PropertyGroup>
-    <OutputType>Exe</OutputType>
-    <TargetFramework>net10.0</TargetFramework>
-    <ImplicitUsings>enable</ImplicitUsings>
-    <InvariantGlobalization>true</InvariantGlobalization>
-    <RuntimeIdentifier>linux-x64</RuntimeIdentifier>
-    <SelfContained>true</SelfContained>
-  </PropertyGroup>
-  <ItemGroup><AiModel Include="bench" Source="hf://bench/weights" /></ItemGroup>
-</Project>
-XML
+  write_console_project "$dir/LockBench.csproj" '<AiModel Include="bench" Source="hf://bench/weights" />'
 }
 code() { printf 'Console.WriteLine("lock bench %s: " + Environment.GetEnvironmentVariable("AI_MODEL_BENCH_PATH"));\n' "$2" > "$1/LockBench/Program.cs"; }
 publish() { # $1 runner folder, $2 tag, $3 log, $4... more properties

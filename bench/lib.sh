@@ -64,3 +64,34 @@ manifest_json() {
   curl -fsS -H 'Accept: application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' \
     "http://$1/v2/$2/manifests/$3"
 }
+
+# bench_weights: sets $weights to one 1 GiB file of random bytes (safetensors barely compress, random bytes not at
+# all), generated once under $AIC_CACHE/bench and shared by every weights benchmark.
+bench_weights() {
+  local store="${AIC_CACHE:-/var/cache/aic-dev}/bench"
+  weights="$store/weights-1g.bin"
+  if [[ ! -f $weights ]] || [[ $(stat -c %s "$weights") != 1073741824 ]]; then
+    echo "generating 1 GiB of random weights once: $weights"
+    mkdir -p "$store"
+    head -c 1073741824 /dev/urandom > "$weights.tmp" && mv "$weights.tmp" "$weights"
+  fi
+}
+
+# write_console_project FILE ITEMS: a self-contained linux-x64 console app on the privately packed SDK
+# (bench_pack_private), with ITEMS (e.g. an AiModel item) in its ItemGroup.
+write_console_project() {
+  cat > "$1" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <Sdk Name="AiContainers.Sdk" Version="$bench_sdk_version" />
+  <PropertyGroup>
+    <OutputType>Exe</OutputType>
+    <TargetFramework>net10.0</TargetFramework>
+    <ImplicitUsings>enable</ImplicitUsings>
+    <InvariantGlobalization>true</InvariantGlobalization>
+    <RuntimeIdentifier>linux-x64</RuntimeIdentifier>
+    <SelfContained>true</SelfContained>
+  </PropertyGroup>
+  <ItemGroup>$2</ItemGroup>
+</Project>
+XML
+}

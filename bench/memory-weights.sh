@@ -14,13 +14,7 @@ rounds=${1:-2}
 # shellcheck disable=SC1091
 . "${AIC_STATE:-/var/lib/aic-dev}/env.sh"
 registry=$AIC_REGISTRY
-store="${AIC_CACHE:-/var/cache/aic-dev}/bench"
-weights="$store/weights-1g.bin"
-if [[ ! -f $weights ]] || [[ $(stat -c %s "$weights") != 1073741824 ]]; then
-  echo "generating 1 GiB of random weights once: $weights"
-  mkdir -p "$store"
-  head -c 1073741824 /dev/urandom > "$weights.tmp" && mv "$weights.tmp" "$weights"
-fi
+bench_weights
 work=$(mktemp -d /tmp/aic-bench-mem.XXXXXX)
 trap 'bench_unpack_private; rm -rf "$work"' EXIT
 echo "packing the SDK of this checkout ($(load_line))"
@@ -35,20 +29,7 @@ make_project() { # $1 side (with|without)
     ln "$weights" "$dir/models/weights-1g.bin" 2>/dev/null || cp "$weights" "$dir/models/weights-1g.bin"
     items='<AiModel Include="bench" Source="models/weights-1g.bin" />'
   fi
-  cat > "$dir/MemoryBench.csproj" <<XML
-<Project Sdk="Microsoft.NET.Sdk">
-  <Sdk Name="AiContainers.Sdk" Version="$bench_sdk_version" />
-  <PropertyGroup>
-    <OutputType>Exe</OutputType>
-    <TargetFramework>net10.0</TargetFramework>
-    <ImplicitUsings>enable</ImplicitUsings>
-    <InvariantGlobalization>true</InvariantGlobalization>
-    <RuntimeIdentifier>linux-x64</RuntimeIdentifier>
-    <SelfContained>true</SelfContained>
-  </PropertyGroup>
-  <ItemGroup>$items</ItemGroup>
-</Project>
-XML
+  write_console_project "$dir/MemoryBench.csproj" "$items"
   echo 'Console.WriteLine("memory bench");' > "$dir/Program.cs"
 }
 publish() { # $1 side, $2 round

@@ -19,13 +19,7 @@ registry=$AIC_REGISTRY
 runtime="$AIC_MIRROR/mcr.microsoft.com/dotnet/runtime:10.0"
 mirror="docker.io=$AIC_MIRROR%3Bmcr.microsoft.com=$AIC_MIRROR/mcr.microsoft.com"
 
-store="${AIC_CACHE:-/var/cache/aic-dev}/bench"
-weights="$store/weights-1g.bin"
-if [[ ! -f $weights ]] || [[ $(stat -c %s "$weights") != 1073741824 ]]; then
-  echo "generating 1 GiB of random weights once: $weights"
-  mkdir -p "$store"
-  head -c 1073741824 /dev/urandom > "$weights.tmp" && mv "$weights.tmp" "$weights"
-fi
+bench_weights
 
 work=$(mktemp -d /tmp/aic-bench-weights.XXXXXX)
 run_id=$$
