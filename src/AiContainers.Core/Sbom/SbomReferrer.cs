@@ -55,7 +55,7 @@ public static class SbomReferrer
         foreach (var (digest, bytes) in new[] { (RegistryDigest.Of(EmptyConfig), EmptyConfig), (sbomDigest, sbom) })
         {
             if (await client.BlobExistsAsync(repository, digest, cancellationToken).ConfigureAwait(false)) continue;
-            await client.UploadBlobAsync(repository, digest, bytes.Length, () => new MemoryStream(bytes, writable: false), null, cancellationToken).ConfigureAwait(false);
+            await client.UploadBlobAsync(repository, digest, bytes.Length, () => new MemoryStream(bytes, writable: false), null, cancellationToken, checkedAbsent: true).ConfigureAwait(false);
         }
         var manifest = Manifest(sbomDigest, sbom.Length, subject, created);
         var artifactDigest = RegistryDigest.Of(manifest);

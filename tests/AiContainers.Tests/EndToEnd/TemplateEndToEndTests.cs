@@ -96,7 +96,9 @@ public sealed partial class TemplateEndToEndTests
         Assert.AreEqual(0, result.ExitCode, result.Output);
         AssertNoWarning(result, "aicontainers-inference");
         var dockerfile = File.ReadAllText(Path.Combine(project.OutputDirectory, "Dockerfile"));
-        StringAssert.Contains(dockerfile, "# Base image: docker.io/nvidia/cuda:13.2.0-cudnn-runtime-ubuntu24.04 ", "the CUDA build of ONNX Runtime chose its CUDA image");
+        // The tag the CUDA build of ONNX Runtime chose, then the digest the lock file written by this first publish pins it to.
+        StringAssert.Matches(dockerfile, new System.Text.RegularExpressions.Regex(@"# Base image: docker\.io/nvidia/cuda:13\.2\.0-cudnn-runtime-ubuntu24\.04, pinned to sha256:[0-9a-f]{64} by aicontainers\.lock\.json"),
+            "the CUDA build of ONNX Runtime chose its CUDA image");
 
         var image = $"{EngineEnvironment.Registry}/tplinference:{tag}";
         var pull = EngineEnvironment.Docker("pull", "-q", image);
