@@ -46,7 +46,7 @@ public sealed record CudaRelease(Version Version, IReadOnlyList<string> Os, IRea
 /// The nvidia/cuda image catalog, embedded as <c>Data/cuda-images.json</c> (a reviewed data file
 /// with its source noted). Answers which tags exist and picks the newest Ubuntu for a combination.
 /// </summary>
-public sealed class CudaImageCatalog
+public sealed partial class CudaImageCatalog
 {
     public const string Repository = "nvidia/cuda";
 
@@ -123,7 +123,7 @@ public sealed class CudaImageCatalog
     public static CudaImageCatalog Load(Stream json)
     {
         // Unknown members fail, so a misspelt field in the reviewed file cannot silently drop a fact.
-        var file = JsonSerializer.Deserialize<CatalogFile>(json, new JsonSerializerOptions { PropertyNameCaseInsensitive = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow })
+        var file = JsonSerializer.Deserialize(json, CatalogJson.Default.CatalogFile)
             ?? throw new InvalidDataException("The CUDA catalog is empty.");
         var releases = file.Releases.Select(r => new CudaRelease(
                 Version.Parse(r.Version),
@@ -140,6 +140,11 @@ public sealed class CudaImageCatalog
         return new CudaImageCatalog(releases, file.MinDriver.Select(m => (m.Major, m.Driver)).ToList(), Version.Parse(file.DefaultVersion), file.Source,
             DateOnly.ParseExact(file.Reviewed, "yyyy-MM-dd", CultureInfo.InvariantCulture), file.Refresh);
     }
+
+    /// <summary>Source-generated: the catalog is read on every publish, and a reflection contract costs a task start.</summary>
+    [JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+    [JsonSerializable(typeof(CatalogFile))]
+    private sealed partial class CatalogJson : JsonSerializerContext;
 
     private sealed record CatalogFile(
         [property: JsonPropertyName("source")] string Source,

@@ -17,25 +17,23 @@ public sealed record ModelPin(LockedModel Locked, bool CheckRevision, bool Layer
 /// </summary>
 /// <param name="Write">Auto and Update write the lock after a successful publish; Locked and Ignore never do.</param>
 /// <param name="Existing">The lock read at the start (null when none, or in Update mode): its layers carry over when this build made none.</param>
-public sealed record LockPlan(AiLockMode Mode, string LockPath, bool Write, IReadOnlyList<LockedBase> Bases, IReadOnlyDictionary<string, ModelPin> Pins, LockFile? Existing)
+public sealed partial record LockPlan(AiLockMode Mode, string LockPath, bool Write, IReadOnlyList<LockedBase> Bases, IReadOnlyDictionary<string, ModelPin> Pins, LockFile? Existing)
 {
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter() },
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    /// <summary>Source-generated: the plan is written and read on every publish, and a reflection contract costs a task start.</summary>
+    [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+        UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonSerializable(typeof(LockPlan))]
+    private sealed partial class PlanJson : JsonSerializerContext;
 
     public static LockPlan None(string lockPath) => new(AiLockMode.Ignore, lockPath, false, Array.Empty<LockedBase>(), new Dictionary<string, ModelPin>(), null);
 
-    public void Save(string path) => AtomicFile.WriteIfChanged(path, JsonSerializer.Serialize(this, Options));
+    public void Save(string path) => AtomicFile.WriteIfChanged(path, JsonSerializer.Serialize(this, PlanJson.Default.LockPlan));
 
     /// <summary>The plan ResolveAiLock wrote, or null when the step did not run (no file).</summary>
     public static LockPlan? ReadIfPresent(string? path)
     {
         if (string.IsNullOrEmpty(path) || !File.Exists(path)) return null;
-        try { return JsonSerializer.Deserialize<LockPlan>(File.ReadAllText(path), Options) ?? throw new JsonException("it is empty"); }
+        try { return JsonSerializer.Deserialize(File.ReadAllText(path), PlanJson.Default.LockPlan) ?? throw new JsonException("it is empty"); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NotSupportedException)
         {
             throw new AiException(AiErrors.LockPlanUnreadable, null, path, e.Message);

@@ -91,8 +91,14 @@ public sealed class LockResolver : IDisposable
         var pull = spec.Base.Pull;
         var pinned = existing?.Base(reference);
         if (offline) return pinned;
-        var client = Client(pull.EffectiveRegistry);
         var platforms = PlatformContexts.Targets(spec).Select(t => t.Platform).ToList();
+        // Auto, pinned, daemonless: the builder asks the registry whether the tag moved (AIC7500) and whether the pin
+        // still exists (AIC7003) on the connection it opens for the base anyway, so this step makes no request and a
+        // code-change publish no extra round trip (bench/code-change-publish.sh).
+        if (settings.Mode == AiLockMode.Auto && pinned is not null && spec.Build.Builder == AiImageBuilderKind.Daemonless
+            && spec.Base.Image.Digest is null && platforms.All(p => pinned.Platforms.ContainsKey(p.ToString())))
+            return pinned;
+        var client = Client(pull.EffectiveRegistry);
 
         // A digest in AiBaseImage is its own pin: nothing can move.
         if (spec.Base.Image.Digest is { } own) return await LockedAsync(client, reference, pull.EffectiveRepository, own, platforms, pinned, cancellationToken).ConfigureAwait(false);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using AiContainers.Core.Diagnostics;
 
 namespace AiContainers.Core.Oci;
@@ -11,7 +12,7 @@ namespace AiContainers.Core.Oci;
 /// (<c>index/&lt;key&gt;.json</c>) to the blob it produced, so an unchanged layer is neither re-read nor re-compressed.
 /// Writers put a blob in place with an atomic rename, so concurrent builds sharing the folder see whole blobs only.
 /// </summary>
-public sealed class LayerCache
+public sealed partial class LayerCache
 {
     private const string KeyVersion = "aic-layer-v1"; // bump when the tar layout changes, so old keys miss
 
@@ -90,7 +91,7 @@ public sealed class LayerCache
         if (!File.Exists(indexPath)) return false;
         try
         {
-            var record = JsonSerializer.Deserialize<IndexRecord>(File.ReadAllBytes(indexPath));
+            var record = JsonSerializer.Deserialize(File.ReadAllBytes(indexPath), IndexJson.Default.IndexRecord);
             if (record is null || !HasBlob(record.Digest, record.Size)) return false;
             blob = new LayerBlob(record.Digest, record.DiffId, record.Size, record.MediaType, BlobPath(record.Digest), record.Description);
             return true;
@@ -129,7 +130,7 @@ public sealed class LayerCache
             else File.Move(tempPath, target, overwrite: true);
             var blob = new LayerBlob(digest, diffId, size, mediaType, target, description);
             var indexTemp = NewTempPath();
-            File.WriteAllBytes(indexTemp, JsonSerializer.SerializeToUtf8Bytes(new IndexRecord(digest, diffId, size, mediaType, description)));
+            File.WriteAllBytes(indexTemp, JsonSerializer.SerializeToUtf8Bytes(new IndexRecord(digest, diffId, size, mediaType, description), IndexJson.Default.IndexRecord));
             File.Move(indexTemp, Path.Combine(IndexDirectory, key + ".json"), overwrite: true);
             return blob;
         }
@@ -138,6 +139,9 @@ public sealed class LayerCache
             throw new AiException(AiErrors.LayerCacheUnusable, null, Directory, e.Message);
         }
     }
+
+    [JsonSerializable(typeof(IndexRecord))]
+    private sealed partial class IndexJson : JsonSerializerContext;
 
     private sealed record IndexRecord(string Digest, string DiffId, long Size, string MediaType, string Description);
 }

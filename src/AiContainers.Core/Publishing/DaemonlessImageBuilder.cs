@@ -108,8 +108,17 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
         var platforms = PlatformContexts.Resolve(spec, inputs.ContextDirectory);
 
         var images = new List<ComposedImage>();
-        foreach (var (_, platform, context) in platforms)
-            images.Add(await ComposeAsync(spec, platform, context, inputs.Models, format, baseClient, cancellationToken).ConfigureAwait(false));
+        try
+        {
+            foreach (var (_, platform, context) in platforms)
+                images.Add(await ComposeAsync(spec, platform, context, inputs.Models, format, baseClient, cancellationToken).ConfigureAwait(false));
+        }
+        catch (AiException e) when (e.Code == AiErrors.RegistryImageNotFound.Code && spec.Base.LockedDigest is { } gone && spec.Lock is { } lockSettings)
+        {
+            // Registries delete untagged manifests: a pin to nothing builds nothing.
+            throw new AiException(AiErrors.LockedBaseDigestMissing, "AiLockFile", spec.Base.CanonicalName, lockSettings.Path, gone, pull.EffectiveRegistry, "not found");
+        }
+        await WarnIfBaseTagMovedAsync(spec, baseClient, cancellationToken).ConfigureAwait(false);
         byte[]? index = null;
         string? indexDigest = null;
         if (multi)
@@ -227,6 +236,20 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
         var size = images.Sum(i => i.Base.Layers.Sum(l => l.Size) + i.Layers.Sum(l => l.Blob.Size) + i.Config.Length);
         return new PublishedImage(identity, "Daemonless", spec.Build.BuilderReason, imageId ?? images[0].ConfigDigest, digest ?? (identity.Push ? indexDigest ?? images[0].ManifestDigest : null), size,
             digest is not null, sent, buildTime, watch.Elapsed, published, archive);
+    }
+
+    /// <summary>
+    /// AiLockMode=Auto builds from the lock's pin and says when the tag has moved since (AIC7500): one manifest request on
+    /// the base's connection, here rather than in ResolveAiLock (LockResolver leaves it to this builder).
+    /// </summary>
+    private async Task WarnIfBaseTagMovedAsync(AiImageSpec spec, RegistryClient baseClient, CancellationToken cancellationToken)
+    {
+        if (spec.Lock is not { Mode: Lock.AiLockMode.Auto } lockSettings || spec.Base.LockedDigest is not { } pinned || spec.Base.Image.Digest is not null) return;
+        var pull = spec.Base.Pull;
+        string now;
+        try { now = (await baseClient.GetManifestAsync(pull.EffectiveRepository, pull.Tag ?? "latest", cancellationToken).ConfigureAwait(false)).Digest; }
+        catch (AiException e) when (e.Code == AiErrors.RegistryImageNotFound.Code) { now = "no such tag"; }
+        if (now != pinned) _log.Report(AiErrors.LockBaseMoved.Create("AiLockMode", spec.Base.CanonicalName, now, lockSettings.Path, pinned));
     }
 
     /// <summary>The base by the digest it resolved to: no base layer is downloaded to list its packages.</summary>

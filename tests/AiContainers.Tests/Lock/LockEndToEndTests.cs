@@ -75,6 +75,42 @@ public sealed class LockEndToEndTests
         => Skopeo("inspect", "--raw", "--tls-verify=false", "docker://" + reference).GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("digest").GetString()!).ToList();
 
     [TestMethod]
+    public void In_Auto_a_moved_base_tag_warns_AIC7500_and_the_image_is_built_from_the_pinned_digest()
+    {
+        // A base tag this test owns: ubuntu 22.04 first, then moved to ubuntu 24.04 (both stand-ins in the local registry).
+        var id = Unique();
+        var baseRepository = $"{EngineEnvironment.Registry}/aic-tests/lock-base-{id}";
+        void PointBaseTagAt(string standin) => Assert.AreEqual(0, EngineEnvironment.Skopeo("copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+            $"docker://{EngineEnvironment.MirrorPrefix}/library/{standin}", $"docker://{baseRepository}:moving").ExitCode);
+        PointBaseTagAt("ubuntu:22.04");
+        var pinned = Skopeo("inspect", "--tls-verify=false", $"docker://{baseRepository}:moving").GetProperty("Digest").GetString()!;
+        var repository = "aic-tests/lock-moved-" + id;
+        var project = SdkProject.ConsoleApp("LockMoved" + id, $"""
+            <AiGpu>false</AiGpu>
+            <AiBaseImage>{baseRepository}:moving</AiBaseImage>
+            <ContainerRepository>{repository}</ContainerRepository>
+            """);
+        _folders.Add(project.Directory);
+        var first = Publish(project, EngineEnvironment.Registry, "v1", "a");
+        Assert.AreEqual(0, first.ExitCode, first.Output);
+        Assert.AreEqual(pinned, LockFileStore.Parse(File.ReadAllText(LockPath(project)), LockPath(project)).Bases.Single().Digest);
+        var firstLayers = ManifestLayers($"{EngineEnvironment.Registry}/{repository}:v1");
+
+        PointBaseTagAt("ubuntu:24.04");
+        var moved = Skopeo("inspect", "--tls-verify=false", $"docker://{baseRepository}:moving").GetProperty("Digest").GetString()!;
+        Assert.AreNotEqual(pinned, moved);
+        var lockBefore = File.ReadAllText(LockPath(project));
+        var second = Publish(project, EngineEnvironment.Registry, "v2", "a");
+        Assert.AreEqual(0, second.ExitCode, second.Output);
+        var warning = Diagnostics.AssertSingle(second, "AIC7500").Text;
+        StringAssert.Contains(warning, moved);
+        StringAssert.Contains(warning, pinned);
+        // Built from the pin: the base's layers are the pinned image's, and the lock still pins it.
+        CollectionAssert.AreEqual(firstLayers, ManifestLayers($"{EngineEnvironment.Registry}/{repository}:v2"), "the same base layers and the same app");
+        Assert.AreEqual(lockBefore, File.ReadAllText(LockPath(project)), "Auto keeps the pin; Update moves it");
+    }
+
+    [TestMethod]
     public void The_first_publish_writes_a_lock_with_the_base_digest_the_commit_the_files_the_licence_and_the_layer()
     {
         var (project, repo, repository) = App();

@@ -8,7 +8,7 @@ namespace AiContainers.Core.Cuda.Inference;
 /// TensorFlow pins, framework base images. Embedded as <c>Data/framework-cuda.json</c>, a reviewed
 /// data file whose sections each cite their sources.
 /// </summary>
-public sealed record FrameworkCudaData(
+public sealed partial record FrameworkCudaData(
     string Source,
     FrameworkCudaData.PackageSection OnnxRuntime,
     FrameworkCudaData.TorchSharpSection TorchSharp,
@@ -18,11 +18,10 @@ public sealed record FrameworkCudaData(
     FrameworkCudaData.ImageSection Images)
 {
     // Declared before Default: static initializers run in text order and Default reads these options.
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNameCaseInsensitive = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
+    /// <summary>Source-generated: the data is read on every publish, and a reflection contract costs a task start.</summary>
+    [JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+    [JsonSerializable(typeof(FrameworkCudaData))]
+    private sealed partial class DataJson : JsonSerializerContext;
 
     public static FrameworkCudaData Default { get; } = LoadEmbedded();
 
@@ -64,7 +63,7 @@ public sealed record FrameworkCudaData(
 
     /// <summary>Reads the data file; unknown members fail so a misspelt field cannot silently drop a fact.</summary>
     public static FrameworkCudaData Load(Stream json)
-        => JsonSerializer.Deserialize<FrameworkCudaData>(json, Options) ?? throw new InvalidDataException("The framework CUDA data is empty.");
+        => JsonSerializer.Deserialize(json, DataJson.Default.FrameworkCudaData) ?? throw new InvalidDataException("The framework CUDA data is empty.");
 
     /// <summary>Parses "12" or "12.6" from the data file; a major alone has minor -1.</summary>
     internal static (int Major, int Minor) ParseCuda(string text)
