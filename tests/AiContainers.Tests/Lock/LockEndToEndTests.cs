@@ -111,6 +111,32 @@ public sealed class LockEndToEndTests
     }
 
     [TestMethod]
+    public void A_pinned_base_digest_the_registry_no_longer_has_is_AIC7003_naming_tag_and_digest_and_nothing_is_pushed()
+    {
+        var id = Unique();
+        var repository = "aic-tests/lock-gone-" + id;
+        var project = SdkProject.ConsoleApp("LockGone" + id, $"""
+            <AiGpu>false</AiGpu>
+            <ContainerRepository>{repository}</ContainerRepository>
+            """);
+        _folders.Add(project.Directory);
+        var first = Publish(project, EngineEnvironment.Registry, "v1", "a");
+        Assert.AreEqual(0, first.ExitCode, first.Output);
+        // As when a registry deletes an untagged manifest: the lock pins a digest that is not there (any more).
+        var text = File.ReadAllText(LockPath(project));
+        var pinned = LockFileStore.Parse(text, LockPath(project)).Bases.Single().Digest;
+        var gone = "sha256:" + new string('0', 64);
+        File.WriteAllText(LockPath(project), text.Replace(pinned, gone, StringComparison.Ordinal));
+
+        var second = Publish(project, EngineEnvironment.Registry, "v2", "a");
+        Assert.AreNotEqual(0, second.ExitCode, second.Output);
+        var error = Diagnostics.AssertSingleError(second, "AIC7003").Text;
+        StringAssert.Contains(error, gone);
+        StringAssert.Contains(error, "-p:AiLockMode=Update");
+        Assert.AreNotEqual(0, EngineEnvironment.Skopeo("inspect", "--tls-verify=false", $"docker://{EngineEnvironment.Registry}/{repository}:v2").ExitCode, "no tag moved");
+    }
+
+    [TestMethod]
     public void The_first_publish_writes_a_lock_with_the_base_digest_the_commit_the_files_the_licence_and_the_layer()
     {
         var (project, repo, repository) = App();
