@@ -17,7 +17,8 @@ cp -r "$root/samples/SentimentService" "$work/aic"; cp -r "$root/samples/Sentime
 cp "$root/samples/Directory.Build.props" "$root/samples/Directory.Packages.props" "$work/"
 write_nuget_config "$work"
 rm -rf "$work"/aic/{bin,obj} "$work"/hand/{bin,obj}
-base="$AIC_MIRROR/nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04"
+# The image the sample gets: ONNX Runtime 1.31's GPU package is built for CUDA 13 and cuDNN 9.
+base="$AIC_MIRROR/nvidia/cuda:13.2.0-cudnn-runtime-ubuntu24.04"
 docker pull -q "$base" >/dev/null
 
 now() { date +%s.%N; }

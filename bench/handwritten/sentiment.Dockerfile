@@ -1,6 +1,6 @@
 # The baseline: what a careful person writes by hand for samples/SentimentService, built with
 # `docker build` from the output of `dotnet publish -r linux-x64 --self-contained`.
-ARG BASE=nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04
+ARG BASE=nvidia/cuda:13.2.0-cudnn-runtime-ubuntu24.04
 FROM ${BASE}
 RUN (getent group 1654 >/dev/null || groupadd --system --gid 1654 app) \
  && (getent passwd 1654 >/dev/null || useradd --system --uid 1654 --gid 1654 --create-home --shell /usr/sbin/nologin app)
