@@ -21,14 +21,7 @@ public sealed class GpuSmokeEndToEndTests
     private static string Image()
     {
         if (_image is not null) return _image;
-        var source = Path.Combine(TestPaths.RepoRoot, "samples", "GpuSmoke");
-        var project = new SdkProject("GpuSmoke");
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(source, file);
-            if (relative.StartsWith("bin" + Path.DirectorySeparatorChar) || relative.StartsWith("obj" + Path.DirectorySeparatorChar)) continue;
-            project.Write(relative, File.ReadAllText(file));
-        }
+        var project = SdkProject.CopyOfSample("GpuSmoke");
         var tag = "e2e-" + Guid.NewGuid().ToString("N")[..10];
         _publish = project.Publish(new[] { "ContainerRegistry=" + EngineEnvironment.Registry, "ContainerImageTag=" + tag });
         Assert.AreEqual(0, _publish.ExitCode, _publish.Output);

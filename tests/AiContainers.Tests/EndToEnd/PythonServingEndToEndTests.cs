@@ -21,26 +21,10 @@ public sealed class PythonServingEndToEndTests
     private static string[] Common(params string[] more)
         => new[] { "AiRegistryMirror=" + EngineEnvironment.Mirror.Replace(";", "%3B"), "AiBuildNetwork=host" }.Concat(more).ToArray();
 
-    /// <summary>A copy of a sample in a temp folder with its own nuget.config (the sample stays clean of bin/, obj/ and wheels/).</summary>
-    private static SdkProject Sample(string name)
-    {
-        var source = Path.Combine(TestPaths.RepoRoot, "samples", name);
-        var project = new SdkProject(name);
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(source, file);
-            if (relative.StartsWith("bin" + Path.DirectorySeparatorChar) || relative.StartsWith("obj" + Path.DirectorySeparatorChar)) continue;
-            var target = Path.Combine(project.Directory, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target, overwrite: true);
-        }
-        return project;
-    }
-
     /// <summary>The sample's requirements install trainkit from wheels/ (PyPI is unreachable): build it from its source.</summary>
     private static SdkProject PythonSample()
     {
-        var project = Sample("PythonTraining");
+        var project = SdkProject.CopyOfSample("PythonTraining");
         PureWheel.Build(Path.Combine(project.Directory, "trainkit", "trainkit"), "trainkit", "0.1.0", Path.Combine(project.Directory, "wheels"));
         return project;
     }
@@ -68,7 +52,7 @@ public sealed class PythonServingEndToEndTests
     {
         foreach (var (name, golden) in new[] { ("PythonTraining", "python-sample-training"), ("TorchServe", "serving-sample-torchserve"), ("TfServing", "serving-sample-tfserving") })
         {
-            var project = name == "PythonTraining" ? PythonSample() : Sample(name);
+            var project = name == "PythonTraining" ? PythonSample() : SdkProject.CopyOfSample(name);
             var result = project.Publish(new[] { "AiImageBuilder=None" }, NoEngine);
             Assert.AreEqual(0, result.ExitCode, result.Output);
             var dockerfile = Path.Combine(project.OutputDirectory, "Dockerfile");
@@ -81,7 +65,7 @@ public sealed class PythonServingEndToEndTests
     [TestMethod]
     public void Standalone_project_restores_builds_and_publishes_without_compiling()
     {
-        var project = Sample("TfServing");
+        var project = SdkProject.CopyOfSample("TfServing");
         foreach (var verb in new[] { "restore", "build", "publish" })
         {
             var result = ProcessRunner.Run("dotnet", new[] { verb, project.ProjectFile, "-nologo", "-nodeReuse:false", "-v:n" }, project.Directory, new Dictionary<string, string?>
@@ -101,7 +85,7 @@ public sealed class PythonServingEndToEndTests
     [TestMethod]
     public void Bad_mar_fails_the_publish_with_its_code_before_any_engine_call()
     {
-        var project = Sample("TorchServe");
+        var project = SdkProject.CopyOfSample("TorchServe");
         File.WriteAllText(Path.Combine(project.Directory, "model-store", "echo.mar"), "a text file, not a zip");
         var result = project.Publish(environment: NoEngine);
         StringAssert.StartsWith(Diagnostics.AssertSingleError(result, "AIC2103", "AiServedModel").Text, "AiServedModel 'model-store/echo.mar' is not a TorchServe model archive: it is not a zip file");
@@ -294,7 +278,7 @@ public sealed class PythonServingEndToEndTests
         EngineEnvironment.Require();
         var tag = UniqueTag();
         var image = "samples/torchserve-echo:" + tag;
-        var project = Sample("TorchServe");
+        var project = SdkProject.CopyOfSample("TorchServe");
         var result = project.Publish(Common("ContainerImageTag=" + tag));
         Assert.AreEqual(0, result.ExitCode, result.Output);
 
@@ -327,7 +311,7 @@ public sealed class PythonServingEndToEndTests
         EngineEnvironment.Require();
         var tag = UniqueTag();
         var image = "samples/tf-half-plus-two:" + tag;
-        var project = Sample("TfServing");
+        var project = SdkProject.CopyOfSample("TfServing");
         var result = project.Publish(Common("ContainerImageTag=" + tag));
         Assert.AreEqual(0, result.ExitCode, result.Output);
 

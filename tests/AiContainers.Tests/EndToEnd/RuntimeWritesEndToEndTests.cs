@@ -215,15 +215,7 @@ public sealed class RuntimeWritesEndToEndTests
         EngineEnvironment.Require();
         var tag = UniqueTag();
         var image = "samples/torchserve-echo:" + tag;
-        var project = new SdkProject("TorchServe");
-        var source = Path.Combine(TestPaths.RepoRoot, "samples", "TorchServe");
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(source, file);
-            if (relative.StartsWith("bin" + Path.DirectorySeparatorChar) || relative.StartsWith("obj" + Path.DirectorySeparatorChar)) continue;
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(project.Directory, relative))!);
-            File.Copy(file, Path.Combine(project.Directory, relative), overwrite: true);
-        }
+        var project = SdkProject.CopyOfSample("TorchServe");
         var result = project.Publish(Common("ContainerImageTag=" + tag));
         Assert.AreEqual(0, result.ExitCode, result.Output);
         try

@@ -13,28 +13,12 @@ namespace AiContainers.Tests.EndToEnd;
 [TestClass]
 public sealed class TorchServeDaemonlessEndToEndTests
 {
-    /// <summary>A copy of the sample in a temp folder with the test feed's nuget.config (the sample stays clean).</summary>
-    private static SdkProject Sample(string name)
-    {
-        var source = Path.Combine(TestPaths.RepoRoot, "samples", name);
-        var project = new SdkProject(name);
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(source, file);
-            if (relative.StartsWith("bin" + Path.DirectorySeparatorChar) || relative.StartsWith("obj" + Path.DirectorySeparatorChar)) continue;
-            var target = Path.Combine(project.Directory, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target, overwrite: true);
-        }
-        return project;
-    }
-
     [TestMethod]
     public void TorchServe_home_and_the_folders_it_writes_belong_to_its_user_in_a_daemonless_image()
     {
         EngineEnvironment.Require();
         var tag = "ts-daemonless-" + Guid.NewGuid().ToString("N")[..10];
-        var project = Sample("TorchServe");
+        var project = SdkProject.CopyOfSample("TorchServe");
         var result = project.Publish(new[]
         {
             "AiRegistryMirror=" + EngineEnvironment.Mirror.Replace(";", "%3B"),

@@ -14,6 +14,25 @@ internal sealed class SdkProject
         Directory = directory;
     }
 
+    /// <summary>
+    /// A copy of samples/<paramref name="sample"/> in a temp folder, without its bin/ and obj/, beside this class's
+    /// nuget.config and global.json: a test can change and publish it while the sample stays clean.
+    /// </summary>
+    public static SdkProject CopyOfSample(string sample)
+    {
+        var source = Path.Combine(TestPaths.RepoRoot, "samples", sample);
+        var project = new SdkProject(sample);
+        foreach (var file in System.IO.Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(source, file);
+            if (relative.StartsWith("bin" + Path.DirectorySeparatorChar) || relative.StartsWith("obj" + Path.DirectorySeparatorChar)) continue;
+            var target = Path.Combine(project.Directory, relative);
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target, overwrite: true);
+        }
+        return project;
+    }
+
     /// <summary>A project that already exists (the samples), with its own nuget.config.</summary>
     public static SdkProject Existing(string directory, string name) => new(name, directory);
 

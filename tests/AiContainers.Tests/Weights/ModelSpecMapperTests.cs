@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using AiContainers.Core.Diagnostics;
 using AiContainers.Core.Spec;
 using AiContainers.Core.Weights;
+using AiContainers.Tests.Infrastructure;
 
 namespace AiContainers.Tests.Weights;
 
@@ -139,9 +140,10 @@ public sealed class ModelSpecMapperTests
         var (models, _) = Map(
             Model("bert", ("Source", "hf://org/bert@v1"), ("Files", "*.json"), ("ExcludeFiles", "x/**"), ("Layout", "hf-cache")),
             Model("resnet", ("Source", "https://models.example.com/r.onnx"), ("Sha256", Sha)));
-        var json = System.Text.Json.JsonSerializer.Serialize(models, AiImageSpecJson.Options);
-        var back = System.Text.Json.JsonSerializer.Deserialize<List<ModelSpec>>(json, AiImageSpecJson.Options)!;
-        Assert.AreEqual(json, System.Text.Json.JsonSerializer.Serialize(back, AiImageSpecJson.Options));
+        // Through spec.json as the pipeline writes and reads it.
+        var json = AiImageSpecJson.Serialize(Inputs.Spec(Inputs.WebApp()) with { Models = models });
+        var back = AiImageSpecJson.Deserialize(json).Models;
+        Assert.AreEqual(json, AiImageSpecJson.Serialize(Inputs.Spec(Inputs.WebApp()) with { Models = back }));
         Assert.AreEqual(models[0].Source, back[0].Source);
         StringAssert.Contains(json, "\"layout\": \"HfCache\"");
     }
