@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -145,17 +144,7 @@ public sealed partial class TemplateEndToEndTests
         try
         {
             var run = EngineEnvironment.Docker("run", "--name", name, "--network", "none", image);
-            Assert.AreEqual(0, run.ExitCode, run.Output);
-            StringAssert.Contains(run.Output, "epoch 300 loss");
-            StringAssert.Contains(run.Output, "checkpoint /data/checkpoints/model.npz");
-
-            var copied = TestPaths.NewTempDirectory("template-checkpoint");
-            var cp = EngineEnvironment.Docker("cp", name + ":/data/checkpoints/.", copied);
-            Assert.AreEqual(0, cp.ExitCode, cp.Output);
-            using (var npz = ZipFile.OpenRead(Path.Combine(copied, "model.npz")))
-                CollectionAssert.AreEquivalent(new[] { "weights.npy", "bias.npy" }, npz.Entries.Select(e => e.FullName).ToArray());
-            var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(copied, "metrics.json"))).RootElement;
-            Assert.AreEqual(300, metrics.GetProperty("epochs").GetInt32());
+            var metrics = TrainingCheckpoint.AssertWritten(name, run);
             Assert.IsTrue(metrics.GetProperty("test_accuracy").GetDouble() >= 0.9, metrics.ToString());
         }
         finally
