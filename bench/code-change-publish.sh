@@ -16,9 +16,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 root=$bench_root
 rounds=${1:-5}
-"$root/build/setup.sh" >/dev/null
-# shellcheck disable=SC1091
-. "${AIC_STATE:-/var/lib/aic-dev}/env.sh"
+bench_engine
 registry=$AIC_REGISTRY
 base="$AIC_MIRROR/nvidia/cuda:12.4.1-runtime-ubuntu22.04"
 echo "packing the SDK of this checkout ($(load_line))"

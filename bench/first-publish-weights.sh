@@ -15,9 +15,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 root=$bench_root
 rounds=${1:-2}
-"$root/build/setup.sh" >/dev/null
-# shellcheck disable=SC1091
-. "${AIC_STATE:-/var/lib/aic-dev}/env.sh"
+bench_engine
 registry=$AIC_REGISTRY
 bench_weights
 work=$(mktemp -d /tmp/aic-bench-first.XXXXXX)

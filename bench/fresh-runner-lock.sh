@@ -14,9 +14,7 @@ set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 root=$bench_root
-"$root/build/setup.sh" >/dev/null
-# shellcheck disable=SC1091
-. "${AIC_STATE:-/var/lib/aic-dev}/env.sh"
+bench_engine
 registry=$AIC_REGISTRY
 repo="bench/fresh-runner-lock-$$"
 bench_weights

@@ -5,13 +5,17 @@
 bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export NUGET_PACKAGES="$bench_root/artifacts/nuget-packages" MSBUILDTERMINALLOGGER=off DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
+# bench_engine: start the engine, the registries and the stand-ins (build/setup.sh) and take their variables
+# (DOCKER_HOST, AIC_REGISTRY, AIC_MIRROR, ...) from the env file it writes.
+bench_engine() {
+  "$bench_root/build/setup.sh" >/dev/null
+  # shellcheck disable=SC1091
+  . "${AIC_STATE:-/var/lib/aic-dev}/env.sh"
+}
+
 # bench_prepare [engine|no-engine]: start the infrastructure (default) and pack the SDK of this checkout.
 bench_prepare() {
-  if [ "${1:-engine}" = engine ]; then
-    "$bench_root/build/setup.sh" >/dev/null
-    # shellcheck disable=SC1091
-    . "${AIC_STATE:-/var/lib/aic-dev}/env.sh"
-  fi
+  if [ "${1:-engine}" = engine ]; then bench_engine; fi
   "$bench_root/build/pack.sh" >/dev/null
 }
 
