@@ -99,3 +99,38 @@ write_console_project() {
 </Project>
 XML
 }
+
+# bench_fresh_registry: starts a throwaway registry (Debian's docker-registry) on a free loopback port with an empty
+# storage folder, and sets $fresh_registry (host:port) and $fresh_registry_pid. A registry that holds nothing is what a
+# first publish meets: no HEAD or cross-repository mount can skip an upload (skopeo's blob-info cache remembers where
+# it put a blob before, per registry, and mounts it from there). bench_stop_registry ends it and removes its storage.
+bench_fresh_registry() {
+  local port dir
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+  dir=$(mktemp -d /tmp/aic-bench-registry.XXXXXX)
+  cat > "$dir/config.yml" <<YML
+version: 0.1
+log: { level: error }
+storage:
+  filesystem: { rootdirectory: $dir/storage }
+http:
+  addr: 127.0.0.1:$port
+  secret: bench-$$-$port
+YML
+  docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+  fresh_registry_pid=$!
+  fresh_registry_dir=$dir
+  fresh_registry=127.0.0.1:$port
+  for _ in $(seq 1 100); do
+    curl -fsS "http://$fresh_registry/v2/" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "the throwaway registry on $fresh_registry did not answer: $(tail -5 "$dir/registry.log")" >&2
+  return 1
+}
+bench_stop_registry() {
+  if [[ -n ${fresh_registry_pid:-} ]]; then kill "$fresh_registry_pid" 2>/dev/null; wait "$fresh_registry_pid" 2>/dev/null || true; fi
+  [[ -n ${fresh_registry_dir:-} ]] && rm -rf "$fresh_registry_dir"
+  fresh_registry_pid='' fresh_registry_dir=''
+  return 0
+}

@@ -10,6 +10,7 @@ namespace AiContainers.Core.Oci;
 /// <summary>
 /// A folder of content-addressed layer blobs (<c>blobs/sha256/&lt;hex&gt;</c>) plus an index from an input key
 /// (<c>index/&lt;key&gt;.json</c>) to the blob it produced, so an unchanged layer is neither re-read nor re-compressed.
+/// Uncompressed layers (weights) have an index record and no blob: their tar is written again from the files when read.
 /// Writers put a blob in place with an atomic rename, so concurrent builds sharing the folder see whole blobs only.
 /// </summary>
 public sealed partial class LayerCache
@@ -92,7 +93,14 @@ public sealed partial class LayerCache
         try
         {
             var record = JsonSerializer.Deserialize(File.ReadAllBytes(indexPath), IndexJson.Default.IndexRecord);
-            if (record is null || !HasBlob(record.Digest, record.Size)) return false;
+            if (record is null) return false;
+            if (record.Regenerated)
+            {
+                // No blob: the caller regenerates the tar from the entries the key was made of.
+                blob = new LayerBlob(record.Digest, record.DiffId, record.Size, record.MediaType, "", record.Description);
+                return true;
+            }
+            if (!HasBlob(record.Digest, record.Size)) return false;
             blob = new LayerBlob(record.Digest, record.DiffId, record.Size, record.MediaType, BlobPath(record.Digest), record.Description);
             return true;
         }
@@ -140,8 +148,27 @@ public sealed partial class LayerCache
         }
     }
 
+    /// <summary>
+    /// Records an uncompressed layer whose tar is not stored (<see cref="LayerBlob.Regenerate"/>): only its digest and
+    /// size, so a later build knows them without reading its files, and no second copy of 1 GiB of weights sits on disk.
+    /// </summary>
+    internal LayerBlob CommitRegenerated(string key, string digest, long size, string mediaType, string description)
+    {
+        try
+        {
+            var indexTemp = NewTempPath();
+            File.WriteAllBytes(indexTemp, JsonSerializer.SerializeToUtf8Bytes(new IndexRecord(digest, digest, size, mediaType, description, Regenerated: true), IndexJson.Default.IndexRecord));
+            File.Move(indexTemp, Path.Combine(IndexDirectory, key + ".json"), overwrite: true);
+            return new LayerBlob(digest, digest, size, mediaType, "", description);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AiException(AiErrors.LayerCacheUnusable, null, Directory, e.Message);
+        }
+    }
+
     [JsonSerializable(typeof(IndexRecord))]
     private sealed partial class IndexJson : JsonSerializerContext;
 
-    private sealed record IndexRecord(string Digest, string DiffId, long Size, string MediaType, string Description);
+    private sealed record IndexRecord(string Digest, string DiffId, long Size, string MediaType, string Description, bool Regenerated = false);
 }

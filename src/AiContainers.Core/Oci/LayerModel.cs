@@ -37,12 +37,17 @@ public enum LayerCompression { Gzip, GzipFastest, None }
 /// <summary>
 /// A layer blob in the <see cref="LayerCache"/>: <paramref name="Digest"/> of the stored blob (what a manifest lists),
 /// <paramref name="DiffId"/> of the uncompressed tar (what the config's rootfs lists), <paramref name="Size"/> of the blob,
-/// the Docker <paramref name="MediaType"/> (ManifestWriter maps it for OCI), and the blob's file.
+/// the Docker <paramref name="MediaType"/> (ManifestWriter maps it for OCI), and the blob's file; or, for an uncompressed
+/// layer (weights), no file but <see cref="Regenerate"/>, which writes the same bytes again from the source files.
 /// </summary>
 public sealed record LayerBlob(string Digest, string DiffId, long Size, string MediaType, string BlobPath, string Description)
 {
+    /// <summary>An uncompressed layer is its tar: written again from its files whenever it is read, never stored.</summary>
+    public Func<Stream>? Regenerate { get; init; }
+
     /// <summary>Opens the blob for reading (push, archive).</summary>
-    public Stream Open() => new FileStream(BlobPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+    public Stream Open() => Regenerate?.Invoke()
+        ?? new FileStream(BlobPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
 }
 
 /// <summary>Docker (default, keeps Healthcheck) or OCI image format; MSBuild's ContainerImageFormat uses the same names.</summary>

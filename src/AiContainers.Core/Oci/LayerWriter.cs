@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Text;
 using AiContainers.Core.Diagnostics;
 using AiContainers.Core.Files;
+using AiContainers.Core.IO;
 
 namespace AiContainers.Core.Oci;
 
@@ -12,6 +13,8 @@ namespace AiContainers.Core.Oci;
 /// The same entries and file contents give the same diff_id and blob digest on any machine (see DeterministicGzipStream
 /// for the one caveat: the deflate bytes come from the runtime's zlib).
 /// The tar is streamed through the hashes and the compressor into one temp file: memory does not grow with layer size.
+/// An uncompressed layer (weights) is not stored at all: its digest is learnt in one read, and its tar is written again
+/// from the files each time it is read (<see cref="LayerBlob.Regenerate"/>).
 /// </summary>
 public static class LayerWriter
 {
@@ -32,9 +35,32 @@ public static class LayerWriter
     {
         var normalized = Normalize(entries, description);
         var key = cacheKey ?? LayerCache.KeyOf(normalized, compression, modified);
-        if (cache.TryGet(key, out var cached)) return cached with { Description = description };
-
         var mtime = DateTimeOffset.FromUnixTimeSeconds(modified.ToUnixTimeSeconds());
+        if (cache.TryGet(key, out var cached))
+            return cached.BlobPath.Length > 0 ? cached with { Description = description } : Regenerating(cached with { Description = description }, normalized, mtime);
+        if (compression == LayerCompression.None)
+        {
+            // Weights: the blob is the tar itself, so it is not stored. One read of the files learns its digest (their
+            // own hashes checked on this thread, the tar's computed on another); an upload writes it again from them.
+            var tarHash = new BackgroundSha256();
+            string tarDigest;
+            await using (tarHash.ConfigureAwait(false))
+            {
+                var tar = new TarWriter(tarHash, TarEntryFormat.Ustar, leaveOpen: true);
+                await using (tar.ConfigureAwait(false))
+                {
+                    foreach (var entry in normalized)
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        await WriteEntryAsync(tar, entry, mtime, description, ct).ConfigureAwait(false);
+                    }
+                }
+                tarDigest = await tarHash.CompleteAsync().ConfigureAwait(false);
+            }
+            var record = cache.CommitRegenerated(key, tarDigest, tarHash.BytesWritten, OciMediaTypes.Layer(ImageFormat.Docker, compression), description);
+            return Regenerating(record, normalized, mtime);
+        }
+
         var tempPath = cache.NewTempPath();
         string diffId, digest;
         long size;
@@ -70,6 +96,25 @@ public static class LayerWriter
         }
         return cache.Commit(key, tempPath, digest, diffId, size, OciMediaTypes.Layer(ImageFormat.Docker, compression), description);
     }
+
+    /// <summary>
+    /// The blob of an uncompressed layer, read by writing its tar again from <paramref name="entries"/> as the reader
+    /// takes it: the same bytes as the digest pass (same entries, same order, same headers). Model files are checked
+    /// against their hashes again as they go (AIC5109), so a changed file fails the read instead of reaching a registry.
+    /// </summary>
+    private static LayerBlob Regenerating(LayerBlob blob, IReadOnlyList<LayerEntry> entries, DateTimeOffset mtime)
+        => blob with
+        {
+            Regenerate = () => new ProducedStream(async (sink, ct) =>
+            {
+                var tar = new TarWriter(sink, TarEntryFormat.Ustar, leaveOpen: true);
+                await using (tar.ConfigureAwait(false))
+                {
+                    foreach (var entry in entries)
+                        await WriteEntryAsync(tar, entry, mtime, blob.Description, ct).ConfigureAwait(false);
+                }
+            }),
+        };
 
     /// <summary>Validates paths (a listed parent must be a folder) and sorts ordinally: the exact entry list the tar will hold.</summary>
     public static IReadOnlyList<LayerEntry> Normalize(IReadOnlyList<LayerEntry> entries, string description)

@@ -269,15 +269,20 @@ public sealed class ModelFetcher : IDisposable
         try
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var buffer = new byte[1 << 20];
+            // Two buffers: while one is written to the cache, the other is hashed and read, so the copy costs about
+            // the hash's time alone. The bytes hashed are the bytes written, whatever happens to the source meanwhile.
+            var buffers = new[] { new byte[1 << 20], new byte[1 << 20] };
             await using (var input = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan))
-            await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
+            await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
             {
-                int read;
-                while ((read = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                var writing = Task.CompletedTask;
+                for (var i = 0; ; i ^= 1)
                 {
-                    hash.AppendData(buffer, 0, read);
-                    await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    var read = await input.ReadAsync(buffers[i], cancellationToken).ConfigureAwait(false);
+                    await writing.ConfigureAwait(false);
+                    if (read == 0) break;
+                    writing = output.WriteAsync(buffers[i].AsMemory(0, read), cancellationToken).AsTask();
+                    hash.AppendData(buffers[i], 0, read);
                 }
                 size = output.Length;
             }

@@ -65,13 +65,22 @@ public sealed class LayerWriterTests
         Assert.AreEqual(blobA.Digest, blobB.Digest);
         Assert.AreEqual(blobA.DiffId, blobB.DiffId);
         Assert.AreEqual(blobA.Size, blobB.Size);
-        CollectionAssert.AreEqual(File.ReadAllBytes(blobA.BlobPath), File.ReadAllBytes(blobB.BlobPath));
+        CollectionAssert.AreEqual(Bytes(blobA), Bytes(blobB));
         Assert.AreEqual(-1, Uncompressed(blobA).AsSpan().IndexOf("PaxHeaders"u8), "no PAX headers (named after the process id)");
-        Assert.AreEqual(Sha256(File.ReadAllBytes(blobA.BlobPath)), blobA.Digest, "the digest is the blob's SHA-256");
+        Assert.AreEqual(Sha256(Bytes(blobA)), blobA.Digest, "the digest is the blob's SHA-256");
         Assert.AreEqual(Sha256(Uncompressed(blobA)), blobA.DiffId, "the diff_id is the SHA-256 of the uncompressed tar");
-        Assert.AreEqual(new FileInfo(blobA.BlobPath).Length, blobA.Size);
+        Assert.AreEqual(Bytes(blobA).Length, blobA.Size);
         Assert.AreEqual(compression == LayerCompression.None ? OciMediaTypes.DockerLayerTar : OciMediaTypes.DockerLayerGzip, blobA.MediaType);
-        if (compression == LayerCompression.None) Assert.AreEqual(blobA.Digest, blobA.DiffId);
+        if (compression == LayerCompression.None)
+        {
+            Assert.AreEqual(blobA.Digest, blobA.DiffId);
+            // A plain tar is its files: the cache records its digest and keeps no copy; reading it writes it again.
+            Assert.AreEqual("", blobA.BlobPath);
+            Assert.IsFalse(Directory.EnumerateFiles(Path.Combine(a, "cache", "blobs", "sha256")).Any(), "no stored copy of an uncompressed layer");
+            var hit = await LayerWriter.WriteAsync(AppEntries(a), new LayerCache(Path.Combine(a, "cache")), compression, Epoch2024, "app", CancellationToken.None);
+            Assert.AreEqual(blobA.Digest, hit.Digest);
+            CollectionAssert.AreEqual(Bytes(blobA), Bytes(hit), "a cache hit reads the same bytes");
+        }
 
         // A different build time is a different layer.
         var later = await LayerWriter.WriteAsync(AppEntries(a), new LayerCache(Path.Combine(a, "cache")), compression, Epoch2024.AddDays(1), "app", CancellationToken.None);
@@ -85,7 +94,7 @@ public sealed class LayerWriterTests
         foreach (var compression in new[] { LayerCompression.Gzip, LayerCompression.GzipFastest })
         {
             var blob = await LayerWriter.WriteAsync(AppEntries(root), new LayerCache(Path.Combine(root, "cache")), compression, Epoch2024, "app", CancellationToken.None);
-            var header = File.ReadAllBytes(blob.BlobPath)[..10];
+            var header = Bytes(blob)[..10];
             // magic, deflate, no flags (no name, no comment, no extra), mtime 0, XFL 0, OS 255 (unknown)
             CollectionAssert.AreEqual(new byte[] { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff }, header, compression.ToString());
             var gunzip = ProcessRunner.Run("gzip", new[] { "-t", blob.BlobPath });
@@ -151,7 +160,7 @@ public sealed class LayerWriterTests
         var longName = "models/" + new string('a', 180) + "/" + new string('b', 120) + ".safetensors";
         var blob = await LayerWriter.WriteAsync(new[] { LayerEntry.File(longName, source) }, new LayerCache(Path.Combine(root, "cache")), LayerCompression.None, Epoch2024, "model", CancellationToken.None);
 
-        using (var reader = new TarReader(File.OpenRead(blob.BlobPath)))
+        using (var reader = new TarReader(blob.Open()))
         {
             var entries = new List<TarEntry>();
             while (reader.GetNextEntry() is { } entry) entries.Add(entry);
@@ -164,9 +173,11 @@ public sealed class LayerWriterTests
             Assert.AreEqual("", file.UserName);
         }
         // A PAX header written by .NET is named PaxHeaders.<pid>: its presence would make layers differ between runs.
-        var bytes = File.ReadAllBytes(blob.BlobPath);
+        var bytes = Bytes(blob);
         Assert.AreEqual(-1, bytes.AsSpan().IndexOf("PaxHeaders"u8), "no PAX headers");
-        var gnu = ProcessRunner.Run("tar", new[] { "-tf", blob.BlobPath });
+        var tarFile = Path.Combine(root, "layer.tar");
+        File.WriteAllBytes(tarFile, bytes);
+        var gnu = ProcessRunner.Run("tar", new[] { "-tf", tarFile });
         Assert.AreEqual(0, gnu.ExitCode, gnu.ToString());
         StringAssert.Contains(gnu.StandardOutput, longName + "\n");
     }
@@ -312,9 +323,18 @@ public sealed class LayerWriterTests
 
     private static string Sha256(byte[] bytes) => "sha256:" + Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
 
+    /// <summary>The blob's bytes as a push or an archive reads them (a stored file, or an uncompressed layer written again).</summary>
+    private static byte[] Bytes(LayerBlob blob)
+    {
+        using var source = blob.Open();
+        using var copy = new MemoryStream();
+        source.CopyTo(copy);
+        return copy.ToArray();
+    }
+
     private static byte[] Uncompressed(LayerBlob blob)
     {
-        using var file = File.OpenRead(blob.BlobPath);
+        using var file = blob.Open();
         using var output = new MemoryStream();
         if (blob.MediaType == OciMediaTypes.DockerLayerTar) file.CopyTo(output);
         else using (var gzip = new GZipStream(file, CompressionMode.Decompress)) gzip.CopyTo(output);

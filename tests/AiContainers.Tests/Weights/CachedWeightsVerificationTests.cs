@@ -86,7 +86,7 @@ public sealed class CachedWeightsVerificationTests
         var cache = new LayerCache(Path.Combine(_f.Root, "layers"));
         var blob = await Write(layer, cache);
 
-        using (var tar = new TarReader(File.OpenRead(blob.BlobPath)))
+        using (var tar = new TarReader(blob.Open()))
         {
             var found = false;
             while (tar.GetNextEntry() is { } entry)
@@ -105,6 +105,15 @@ public sealed class CachedWeightsVerificationTests
         Tamper(weights.BlobPath);
         var again = await Write(layer, cache);
         Assert.AreEqual(blob.Digest, again.Digest);
+
+        // Reading it (an upload, an archive) writes the tar again from the cache blob, checked as it goes: the changed
+        // byte fails the read before the stream ends, so no registry or archive takes it for the recorded layer.
+        var error = Assert.ThrowsExactly<AiException>(() =>
+        {
+            using var read = again.Open();
+            read.CopyTo(Stream.Null);
+        });
+        Assert.AreEqual("AIC5109", error.Code, error.Message);
     }
 
     [TestMethod]
