@@ -107,11 +107,17 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
         if (multi) await CheckBasePlatformsAsync(spec, cancellationToken).ConfigureAwait(false);
         var platforms = PlatformContexts.Resolve(spec, inputs.ContextDirectory);
 
+        var identity = spec.Identity;
+        // Pushing: each new layer starts uploading as soon as it is written, while the next ones are composed (1 GiB of
+        // weights goes up while the .NET runtime is compressed). Tags still move only after every blob has landed.
+        using var uploads = identity is { Push: true, Registry: { } pushRegistry }
+            ? new EarlyLayerUploads(Client(pushRegistry), identity.Repository, pushRegistry, _log, cancellationToken)
+            : null;
         var images = new List<ComposedImage>();
         try
         {
             foreach (var (_, platform, context) in platforms)
-                images.Add(await ComposeAsync(spec, platform, context, inputs.Models, format, baseClient, cancellationToken).ConfigureAwait(false));
+                images.Add(await ComposeAsync(spec, platform, context, inputs.Models, format, baseClient, uploads, cancellationToken).ConfigureAwait(false));
         }
         catch (AiException e) when (e.Code == AiErrors.RegistryImageNotFound.Code && spec.Base.LockedDigest is { } gone && spec.Lock is { } lockSettings)
         {
@@ -135,7 +141,6 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
         var published = new List<PublishedLayer>();
         long sent = 0;
         watch.Restart();
-        var identity = spec.Identity;
         string? digest = null;
         if (identity is { Push: true, Registry: { } registry })
         {
@@ -158,15 +163,9 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
                 }
                 foreach (var (planned, blob) in image.Layers)
                 {
-                    var isNew = present.Add(blob.Digest) && !await target.BlobExistsAsync(repository, blob.Digest, cancellationToken).ConfigureAwait(false);
-                    if (isNew && planned.Prebuilt is not null)
-                        throw new AiException(AiErrors.LockedModelLayerGone, null, planned.Description["model ".Length..], blob.Digest, registry, repository);
-                    if (isNew)
-                    {
-                        var progress = new TransferProgress(_log, $"layer {planned.Description}", blob.Size);
-                        await target.UploadBlobAsync(repository, blob.Digest, blob.Size, blob.Open, progress, cancellationToken, checkedAbsent: true).ConfigureAwait(false);
-                        sent += blob.Size;
-                    }
+                    // Started while composing (EarlyLayerUploads); true when this push uploaded it.
+                    var isNew = present.Add(blob.Digest) && await uploads!.Start(planned, blob).ConfigureAwait(false);
+                    if (isNew) sent += blob.Size;
                     published.Add(new PublishedLayer(multi ? $"{image.Platform} {planned.Description}" : planned.Description, blob.Digest, blob.Size, isNew));
                 }
                 if (present.Add(image.ConfigDigest) && !await target.BlobExistsAsync(repository, image.ConfigDigest, cancellationToken).ConfigureAwait(false))
@@ -257,7 +256,8 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
         => Task.FromResult(new Sbom.ImageInventory(_baseDigest));
 
     /// <summary>The base's manifest for <paramref name="platform"/>, the layers from <paramref name="context"/>, the config and the manifest.</summary>
-    private async Task<ComposedImage> ComposeAsync(AiImageSpec spec, Platform platform, string context, ModelFetchResult? models, ImageFormat format, RegistryClient baseClient, CancellationToken cancellationToken)
+    private async Task<ComposedImage> ComposeAsync(AiImageSpec spec, Platform platform, string context, ModelFetchResult? models, ImageFormat format, RegistryClient baseClient,
+        EarlyLayerUploads? uploads, CancellationToken cancellationToken)
     {
         var pull = spec.Base.PinnedPull;
         var baseImage = await baseClient.ResolveAsync(pull.EffectiveRepository, pull.Digest ?? pull.Tag ?? "latest", platform, cancellationToken).ConfigureAwait(false);
@@ -271,9 +271,12 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
         foreach (var planned in plan.Layers)
         {
             // A model layer the target registry holds (aicontainers.lock.json) is referenced by digest: no file, no tar, no upload.
+            var layerWatch = Stopwatch.StartNew();
             var blob = planned.Prebuilt
                 ?? await LayerWriter.WriteAsync(planned.Entries, _cache, planned.Compression, planned.FixedTime ?? modified, planned.Description, planned.ContentKey, cancellationToken).ConfigureAwait(false);
             layers.Add((planned, blob));
+            _log.Message(AiLogLevel.Detail, $"AiContainers: layer {planned.Description} {blob.Digest} ({blob.Size} bytes) ready in {Format.Seconds(layerWatch.Elapsed)}");
+            _ = uploads?.Start(planned, blob);
         }
         var weights = WeightsImagePlan.For(models);
         var config = ImageConfigWriter.Create(baseImage.ConfigBytes, ConfigInput(spec, plan, platform, weights), layers.Select(l => l.Blob).ToList(), format);
@@ -354,6 +357,79 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
         if (!_clients.TryGetValue(registry, out var client))
             _clients[registry] = client = new RegistryClient(registry, _credentials, _log, _retry);
         return client;
+    }
+}
+
+/// <summary>
+/// Layer uploads that start while the image is still being composed: HEAD, then an upload of what the repository lacks,
+/// one task per digest (a layer two platforms share goes up once). Disposing before the push ends (a failure elsewhere)
+/// cancels what is still running and waits for it, so nothing keeps writing to the registry after the build has failed;
+/// a blob that landed without a manifest naming it is what any interrupted push leaves, and no tag points at it.
+/// </summary>
+internal sealed class EarlyLayerUploads : IDisposable
+{
+    // Enough to overlap a large upload with small ones; more would only split the registry's disk and CPU.
+    private const int Parallel = 3;
+    private readonly RegistryClient _target;
+    private readonly string _repository;
+    private readonly string _registry;
+    private readonly IAiLog _log;
+    private readonly CancellationTokenSource _stop;
+    private readonly SemaphoreSlim _slots = new(Parallel);
+    private readonly Dictionary<string, Task<bool>> _byDigest = new(StringComparer.Ordinal);
+
+    public EarlyLayerUploads(RegistryClient target, string repository, string registry, IAiLog log, CancellationToken cancellationToken)
+    {
+        _target = target;
+        _repository = repository;
+        _registry = registry;
+        _log = log;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+    }
+
+    /// <summary>Starts (once per digest) making sure the repository has the layer; the task says whether it was uploaded.</summary>
+    public Task<bool> Start(PlannedLayer planned, LayerBlob blob)
+    {
+        lock (_byDigest)
+        {
+            if (!_byDigest.TryGetValue(blob.Digest, out var task))
+                _byDigest[blob.Digest] = task = Task.Run(() => EnsureAsync(planned, blob, _stop.Token));
+            return task;
+        }
+    }
+
+    private async Task<bool> EnsureAsync(PlannedLayer planned, LayerBlob blob, CancellationToken ct)
+    {
+        await _slots.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (await _target.BlobExistsAsync(_repository, blob.Digest, ct).ConfigureAwait(false)) return false;
+            // A model layer the lock says the registry holds, gone since: nothing here can rebuild it.
+            if (planned.Prebuilt is not null)
+                throw new AiException(AiErrors.LockedModelLayerGone, null, planned.Description["model ".Length..], blob.Digest, _registry, _repository);
+            var progress = new TransferProgress(_log, $"layer {planned.Description}", blob.Size);
+            await _target.UploadBlobAsync(_repository, blob.Digest, blob.Size, blob.Open, progress, ct, checkedAbsent: true).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        Task[] running;
+        lock (_byDigest) running = _byDigest.Values.Where(t => !t.IsCompleted).ToArray<Task>();
+        if (running.Length > 0)
+        {
+            _stop.Cancel();
+            try { Task.WaitAll(running); } catch (AggregateException) { }
+        }
+        // Observed, so an upload that failed after the build had already failed is not reported as unobserved.
+        lock (_byDigest) foreach (var t in _byDigest.Values) _ = t.Exception;
+        _stop.Dispose();
+        _slots.Dispose();
     }
 }
 
