@@ -98,6 +98,26 @@ public static class LayerWriter
     }
 
     /// <summary>
+    /// An uncompressed layer the cache does not know yet, before anything is read: its tar (written from the files as
+    /// it is read, each checked against its hash) for a reader that hashes it itself, i.e. an upload to a repository
+    /// that cannot hold it (<see cref="Registry.RegistryClient.UploadBlobHashingAsync"/>). Null when the layer is
+    /// cached or compressed: <see cref="WriteAsync(IReadOnlyList{LayerEntry}, LayerCache, LayerCompression, DateTimeOffset, string, string?, CancellationToken)"/> handles those.
+    /// </summary>
+    public static UnhashedLayer? Unhashed(IReadOnlyList<LayerEntry> entries, LayerCache cache, LayerCompression compression,
+        DateTimeOffset modified, string description, string? cacheKey)
+    {
+        if (compression != LayerCompression.None) return null;
+        var normalized = Normalize(entries, description);
+        var key = cacheKey ?? LayerCache.KeyOf(normalized, compression, modified);
+        if (cache.TryGet(key, out _)) return null;
+        var mtime = DateTimeOffset.FromUnixTimeSeconds(modified.ToUnixTimeSeconds());
+        var media = OciMediaTypes.Layer(ImageFormat.Docker, compression);
+        var template = Regenerating(new LayerBlob("", "", 0, media, "", description), normalized, mtime);
+        return new UnhashedLayer(template.Regenerate!, normalized.Where(e => e.Kind == LayerEntryKind.File).Sum(e => new FileInfo(e.SourcePath!).Length),
+            (digest, size) => Regenerating(cache.CommitRegenerated(key, digest, size, media, description), normalized, mtime));
+    }
+
+    /// <summary>
     /// The blob of an uncompressed layer, read by writing its tar again from <paramref name="entries"/> as the reader
     /// takes it: the same bytes as the digest pass (same entries, same order, same headers). Model files are checked
     /// against their hashes again as they go (AIC5109), so a changed file fails the read instead of reaching a registry.
@@ -243,3 +263,10 @@ public static class LayerWriter
         try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
+
+/// <summary>
+/// An uncompressed layer whose digest is learnt by the one read that uploads it: <see cref="Open"/> gives its tar,
+/// <see cref="Landed"/> records the digest and size that read found (in the layer cache, so the next build knows them)
+/// and gives the blob. <see cref="ContentBytes"/> (its files' sizes) is for progress lines: the tar adds its headers.
+/// </summary>
+public sealed record UnhashedLayer(Func<Stream> Open, long ContentBytes, Func<string, long, LayerBlob> Landed);

@@ -113,6 +113,10 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
         using var uploads = identity is { Push: true, Registry: { } pushRegistry }
             ? new EarlyLayerUploads(Client(pushRegistry), identity.Repository, pushRegistry, _log, cancellationToken)
             : null;
+        // A repository with no tag holds no layer a HEAD could find: a weights layer not known yet is hashed by the
+        // read that uploads it, not by a read before (one pass over 1 GiB instead of two). Not for several platforms,
+        // whose images share the layer and would each upload it.
+        if (uploads is not null && !multi) uploads.RepositoryIsNew = !await Client(identity.Registry!).RepositoryHasTagsAsync(identity.Repository, cancellationToken).ConfigureAwait(false);
         var images = new List<ComposedImage>();
         try
         {
@@ -267,17 +271,26 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
 
         var plan = ImageLayerPlan.For(spec, context, models);
         var modified = plan.Modified;
-        var layers = new List<(PlannedLayer Planned, LayerBlob Blob)>();
+        var pending = new List<(PlannedLayer Planned, Task<LayerBlob> Blob)>();
         foreach (var planned in plan.Layers)
         {
+            // A weights layer for a repository that holds nothing: its digest comes from the upload that reads it.
+            if (planned.Prebuilt is null && uploads is { RepositoryIsNew: true }
+                && LayerWriter.Unhashed(planned.Entries, _cache, planned.Compression, planned.FixedTime ?? modified, planned.Description, planned.ContentKey) is { } unhashed)
+            {
+                pending.Add((planned, uploads.UploadHashing(planned, unhashed)));
+                continue;
+            }
             // A model layer the target registry holds (aicontainers.lock.json) is referenced by digest: no file, no tar, no upload.
             var layerWatch = Stopwatch.StartNew();
             var blob = planned.Prebuilt
                 ?? await LayerWriter.WriteAsync(planned.Entries, _cache, planned.Compression, planned.FixedTime ?? modified, planned.Description, planned.ContentKey, cancellationToken).ConfigureAwait(false);
-            layers.Add((planned, blob));
+            pending.Add((planned, Task.FromResult(blob)));
             _log.Message(AiLogLevel.Detail, $"AiContainers: layer {planned.Description} {blob.Digest} ({blob.Size} bytes) ready in {Format.Seconds(layerWatch.Elapsed)}");
             _ = uploads?.Start(planned, blob);
         }
+        var layers = new List<(PlannedLayer Planned, LayerBlob Blob)>();
+        foreach (var (planned, blob) in pending) layers.Add((planned, await blob.ConfigureAwait(false)));
         var weights = WeightsImagePlan.For(models);
         var config = ImageConfigWriter.Create(baseImage.ConfigBytes, ConfigInput(spec, plan, platform, weights), layers.Select(l => l.Blob).ToList(), format);
         var configDigest = RegistryDigest.Of(config);
@@ -377,6 +390,7 @@ internal sealed class EarlyLayerUploads : IDisposable
     private readonly CancellationTokenSource _stop;
     private readonly SemaphoreSlim _slots = new(Parallel);
     private readonly Dictionary<string, Task<bool>> _byDigest = new(StringComparer.Ordinal);
+    private readonly List<Task> _hashing = new();
 
     public EarlyLayerUploads(RegistryClient target, string repository, string registry, IAiLog log, CancellationToken cancellationToken)
     {
@@ -385,6 +399,38 @@ internal sealed class EarlyLayerUploads : IDisposable
         _registry = registry;
         _log = log;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+    }
+
+    /// <summary>The repository holds no tag (so no layer a HEAD could find): set before the first layer is composed.</summary>
+    public bool RepositoryIsNew { get; set; }
+
+    /// <summary>
+    /// Uploads a layer whose digest is not known yet, hashing it as it goes (<see cref="RegistryClient.UploadBlobHashingAsync"/>),
+    /// and records it in the layer cache; a later <see cref="Start"/> for its digest knows it was uploaded.
+    /// </summary>
+    public Task<LayerBlob> UploadHashing(PlannedLayer planned, UnhashedLayer layer)
+    {
+        var task = Task.Run(async () =>
+        {
+            var ct = _stop.Token;
+            await _slots.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                var watch = Stopwatch.StartNew();
+                var progress = new TransferProgress(_log, $"layer {planned.Description}", layer.ContentBytes);
+                var (digest, size) = await _target.UploadBlobHashingAsync(_repository, layer.Open, progress, ct).ConfigureAwait(false);
+                var blob = layer.Landed(digest, size);
+                lock (_byDigest) _byDigest[digest] = Task.FromResult(true);
+                _log.Message(AiLogLevel.Detail, $"AiContainers: layer {planned.Description} {digest} ({size} bytes) hashed as it was uploaded, in {Format.Seconds(watch.Elapsed)}");
+                return blob;
+            }
+            finally
+            {
+                _slots.Release();
+            }
+        });
+        lock (_byDigest) _hashing.Add(task);
+        return task;
     }
 
     /// <summary>Starts (once per digest) making sure the repository has the layer; the task says whether it was uploaded.</summary>
@@ -420,14 +466,14 @@ internal sealed class EarlyLayerUploads : IDisposable
     public void Dispose()
     {
         Task[] running;
-        lock (_byDigest) running = _byDigest.Values.Where(t => !t.IsCompleted).ToArray<Task>();
+        lock (_byDigest) running = _byDigest.Values.Concat<Task>(_hashing).Where(t => !t.IsCompleted).ToArray();
         if (running.Length > 0)
         {
             _stop.Cancel();
             try { Task.WaitAll(running); } catch (AggregateException) { }
         }
         // Observed, so an upload that failed after the build had already failed is not reported as unobserved.
-        lock (_byDigest) foreach (var t in _byDigest.Values) _ = t.Exception;
+        lock (_byDigest) foreach (var t in _byDigest.Values.Concat<Task>(_hashing)) _ = t.Exception;
         _stop.Dispose();
         _slots.Dispose();
     }

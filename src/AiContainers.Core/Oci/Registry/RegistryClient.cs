@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using System.Text.Json;
 using AiContainers.Core.Diagnostics;
 using AiContainers.Core.Net;
@@ -310,6 +311,85 @@ public sealed class RegistryClient : IDisposable
             throw new AiException(AiErrors.BlobUploadFailed.Create(null, digest, Registry, repository, e.Attempts, Describe(e.InnerException!)), e);
         }
         _log.Message(AiLogLevel.Detail, $"Registry {Registry}: uploaded {digest} ({size} bytes) to {repository}");
+    }
+
+    /// <summary>
+    /// Whether <paramref name="repository"/> holds any tag (<c>GET /v2/&lt;name&gt;/tags/list?n=1</c>). Only a clear "none"
+    /// (404, or an empty list) is false; any other answer, a refusal included, is true, so a caller that skips work
+    /// for an empty repository never skips it on a guess.
+    /// </summary>
+    public async Task<bool> RepositoryHasTagsAsync(string repository, CancellationToken cancellationToken)
+    {
+        repository = RegistryEndpoint.ApiRepository(Registry, repository);
+        var what = $"list the tags of {repository}";
+        try
+        {
+            return await RunAsync(what, async (_, ct) =>
+            {
+                var scope = AuthScope.Push(repository);
+                using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, Url($"v2/{repository}/tags/list?n=1")),
+                    scope, what, HttpCompletionOption.ResponseContentRead, replayable: true, ct).ConfigureAwait(false);
+                if (response.StatusCode == HttpStatusCode.NotFound) return false;
+                if (!response.IsSuccessStatusCode) return true;
+                try
+                {
+                    using var document = JsonDocument.Parse(await ReadBoundedAsync(response, 1 << 20, what, ct).ConfigureAwait(false));
+                    return !(document.RootElement.TryGetProperty("tags", out var tags)
+                             && (tags.ValueKind == JsonValueKind.Null || tags.ValueKind == JsonValueKind.Array && tags.GetArrayLength() == 0));
+                }
+                catch (JsonException) { return true; }
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AiException) { return true; }
+    }
+
+    /// <summary>
+    /// Uploads a blob whose digest is not known yet: the bytes are hashed as they stream (one PATCH without a length,
+    /// chunked) and PUT ?digest= commits them under the digest they turned out to have. For a repository that cannot
+    /// hold the blob (no tags: nothing was ever pushed there), this saves reading a 1 GiB layer once only to learn the
+    /// digest its HEAD would ask for. Retried like <see cref="UploadBlobAsync"/>, from a fresh stream each attempt.
+    /// Returns the digest and size of what landed.
+    /// </summary>
+    public async Task<(string Digest, long Size)> UploadBlobHashingAsync(string repository, Func<Stream> open, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        repository = RegistryEndpoint.ApiRepository(Registry, repository);
+        var what = $"upload of a new blob to {repository}";
+        var scope = AuthScope.Push(repository);
+        (string Digest, long Size) landed;
+        try
+        {
+            landed = await _retry.ExecuteAsync(Announced<(string, long)>(what, async (attempt, ct) =>
+            {
+                progress?.Report(0);
+                var location = await StartUploadAsync(repository, scope, what, ct).ConfigureAwait(false);
+                await using var source = open();
+                using var hashing = new HashingReadStream(source);
+                var counting = new ProgressStream(hashing, progress);
+                using var patch = await SendAsync(() =>
+                {
+                    var request = new HttpRequestMessage(HttpMethod.Patch, location) { Content = new StreamContent(counting, 1 << 16) };
+                    request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                    return request;
+                }, scope, what, HttpCompletionOption.ResponseContentRead, replayable: false, ct).ConfigureAwait(false);
+                await EnsureSuccessAsync(patch, scope, what, $"upload session in {repository}", ct).ConfigureAwait(false);
+                location = patch.Headers.Location is { } next ? Resolve(next) : location;
+                var digest = hashing.Digest;
+                using var put = await SendAsync(() => new HttpRequestMessage(HttpMethod.Put, WithQuery(location, "digest=" + Uri.EscapeDataString(digest)))
+                {
+                    Content = new ByteArrayContent(Array.Empty<byte>()),
+                }, scope, what, HttpCompletionOption.ResponseContentRead, replayable: true, ct).ConfigureAwait(false);
+                await EnsureSuccessAsync(put, scope, what, $"upload session in {repository}", ct).ConfigureAwait(false);
+                if (put.Headers.TryGetValues("Docker-Content-Digest", out var values) && values.FirstOrDefault() is { } stored && RegistryDigest.IsSha256(stored) && stored != digest)
+                    throw new AiException(AiErrors.RegistryDigestMismatch, null, $"Blob {repository}@{digest}", stored, digest, $"as stored by {Registry}");
+                return (digest, hashing.BytesRead);
+            }), e => Classify(e, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RetryBudgetExhaustedException e)
+        {
+            throw new AiException(AiErrors.BlobUploadFailed.Create(null, "(a new layer)", Registry, repository, e.Attempts, Describe(e.InnerException!)), e);
+        }
+        _log.Message(AiLogLevel.Detail, $"Registry {Registry}: uploaded {landed.Digest} ({landed.Size} bytes, hashed as it went) to {repository}");
+        return landed;
     }
 
     /// <summary>PUTs a manifest under a tag (or digest); returns its digest, checked against the registry's Docker-Content-Digest.</summary>
@@ -668,6 +748,53 @@ public sealed class RegistryClient : IDisposable
         => new UriBuilder(uri) { Query = string.IsNullOrEmpty(uri.Query) ? query : uri.Query.TrimStart('?') + "&" + query }.Uri;
 
     private static string Separator(string reference) => reference.Contains(':') ? "@" : ":";
+}
+
+/// <summary>SHA-256 and count of the bytes read through it; the source is the caller's, not disposed here.</summary>
+internal sealed class HashingReadStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+    public HashingReadStream(Stream inner) => _inner = inner;
+
+    public long BytesRead { get; private set; }
+
+    /// <summary>"sha256:&lt;hex&gt;" of what was read so far.</summary>
+    public string Digest => "sha256:" + Convert.ToHexString(_hash.GetCurrentHash()).ToLowerInvariant();
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public override int Read(Span<byte> buffer) => Account(buffer, _inner.Read(buffer));
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var n = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return Account(buffer.Span, n);
+    }
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    private int Account(ReadOnlySpan<byte> buffer, int n)
+    {
+        _hash.AppendData(buffer[..n]);
+        BytesRead += n;
+        return n;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _hash.Dispose();
+        base.Dispose(disposing);
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>Reports the running count of bytes read through it; the source is the caller's, not disposed here.</summary>
