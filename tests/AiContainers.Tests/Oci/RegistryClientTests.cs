@@ -351,6 +351,33 @@ public sealed class RegistryClientTests
     // ------------------------------------------------------------------ fault injection
 
     [TestMethod]
+    public async Task A_blob_of_unknown_digest_is_hashed_as_it_uploads_and_only_a_clear_no_says_a_repository_has_no_tags()
+    {
+        EngineEnvironment.Require();
+        using var proxy = new RegistryFaultProxy(EngineEnvironment.Registry);
+        using var client = new RegistryClient(proxy.HostPort, Store(), new RecordingLog(), RetryPolicy.Fast());
+        var repository = "aic-tests/hashing-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.IsFalse(await client.RepositoryHasTagsAsync(repository, Ct), "nothing was ever pushed there");
+
+        var image = TestImage.Create("hashing", payloadBytes: 300_000);
+        proxy.FailNext(1, HttpStatusCode.InternalServerError, r => r.HttpMethod == "PATCH");
+        var opened = 0;
+        var (digest, size) = await client.UploadBlobHashingAsync(repository, () => { opened++; return new MemoryStream(image.Layer); }, null, Ct);
+        Assert.AreEqual(image.LayerDigest, digest, "committed under the digest of the bytes read");
+        Assert.AreEqual(image.Layer.Length, size);
+        Assert.AreEqual(2, opened, "the retry reads (and hashes) a fresh stream");
+        Assert.IsFalse(proxy.Requests.Any(r => r.StartsWith("HEAD ")), "no HEAD: the digest was not known before the upload");
+        Assert.IsTrue(await client.BlobExistsAsync(repository, digest, Ct));
+        Assert.IsFalse(await client.RepositoryHasTagsAsync(repository, Ct), "a blob is not a tag");
+
+        await image.PushAsync(client, repository, UniqueTag());
+        Assert.IsTrue(await client.RepositoryHasTagsAsync(repository, Ct));
+        // A refusal is not a "no": without credentials the auth registry answers 401, which must not pass for empty.
+        using var anonymous = new RegistryClient(EngineEnvironment.AuthRegistry, Store(), new RecordingLog(), RetryPolicy.Fast());
+        Assert.IsTrue(await anonymous.RepositoryHasTagsAsync("aic-tests/never-pushed-" + Guid.NewGuid().ToString("N")[..8], Ct));
+    }
+
+    [TestMethod]
     public async Task Server_errors_mid_push_are_retried_and_the_image_lands()
     {
         EngineEnvironment.Require();
