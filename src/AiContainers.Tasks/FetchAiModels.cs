@@ -47,6 +47,7 @@ public sealed class FetchAiModels : CancelableAiTask
             LockPath = plan?.LockPath ?? Core.Lock.LockSettings.DefaultFileName,
             FailOnDrift = plan?.Mode == Core.Lock.AiLockMode.Locked,
             LookUpLicense = plan?.Write == true,
+            ReadLocalFilesInPlace = spec.Build.Builder == AiImageBuilderKind.Daemonless,
         };
         var result = fetcher.FetchAsync(specs, Cancellation.Token).GetAwaiter().GetResult();
         ModelManifest.Write(result, ManifestFile);

@@ -49,6 +49,7 @@ public static partial class AiErrors
     public static readonly AiDiagnosticDescriptor FileOutsideProject = E("AIC5107", "{0} '{1}' resolves to '{2}', outside the project directory '{3}'. Move the file into the project, or set AiAllowFilesOutsideProject to true to copy files from outside it");
     public static readonly AiDiagnosticDescriptor DanglingFileLink = E("AIC5108", "{0} '{1}' is a symbolic link to '{2}', which does not exist. Fix or remove the link, or point {0} at the file itself");
     public static readonly AiDiagnosticDescriptor CachedFileCorrupt = E("AIC5109", "'{0}' has SHA-256 {1} but {2} was recorded when it was verified, so it changed in the cache (tampered or damaged) and was not used. Delete it (or the model cache folder '{3}') and build again to fetch it anew");
+    public static readonly AiDiagnosticDescriptor LocalModelFileChanged = E("AIC5111", "Local model file '{0}' has SHA-256 {1} but was hashed as {2} earlier in this build, so it changed while the image was being built and was not used. Let whatever writes it finish, then build again");
     public static readonly AiDiagnosticDescriptor NotEnoughDiskSpace = E("AIC5110", "AiModel '{0}' file '{1}' needs {2} but the model cache '{3}' has only {4} free. Free disk space, or set AiModelCacheDirectory to a larger disk");
 
     public static readonly AiDiagnosticDescriptor UnverifiedModelDownload = W("AIC5501", "AiModel '{0}' downloads {1} with AllowUnverified, so any content is accepted and it is downloaded again on every online build. Set Sha256 to pin and cache the content");

@@ -44,7 +44,7 @@ public static class BuildContextArchive
             };
             if (!isDirectory && verified is not null && verified.Sha256ByPath.TryGetValue(relative, out var sha256))
             {
-                Files.VerifiedTarEntry.Write(writer, entry, File.OpenRead(full), sha256, full, verified.CacheDirectory);
+                Files.VerifiedTarEntry.Write(writer, entry, File.OpenRead(full), sha256, full, verified.LocalPaths?.Contains(relative) == true ? null : verified.CacheDirectory);
                 files++;
             }
             else if (!isDirectory)

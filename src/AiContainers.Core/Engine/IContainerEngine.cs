@@ -18,7 +18,8 @@ public sealed record EngineBuildRequest(
 /// Files of a build context that must still have the SHA-256 they were verified as (context-relative '/'-separated
 /// path to hex digest), and the cache they came from, named when one changed (AIC5109).
 /// </summary>
-public sealed record VerifiedContextFiles(IReadOnlyDictionary<string, string> Sha256ByPath, string CacheDirectory);
+/// <param name="LocalPaths">Paths (of <paramref name="Sha256ByPath"/>) that link a local model file, read where it is rather than from the cache.</param>
+public sealed record VerifiedContextFiles(IReadOnlyDictionary<string, string> Sha256ByPath, string CacheDirectory, IReadOnlySet<string>? LocalPaths = null);
 
 public sealed record EngineBuildResult(string ImageId, long ContextBytes, int ContextFiles);
 

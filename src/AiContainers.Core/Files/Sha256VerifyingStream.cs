@@ -15,14 +15,15 @@ public sealed class Sha256VerifyingStream : Stream
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly string _expected;
     private readonly string _name;
-    private readonly string _cacheDirectory;
+    private readonly string? _cacheDirectory;
     private long _position;
     private bool _verified;
 
     /// <param name="expectedSha256">64 lowercase hex characters, with or without a sha256: prefix.</param>
     /// <param name="name">The file as messages show it.</param>
-    /// <param name="cacheDirectory">The cache the file belongs to, named in the message so users know what to delete.</param>
-    public Sha256VerifyingStream(Stream inner, string expectedSha256, string name, string cacheDirectory)
+    /// <param name="cacheDirectory">The cache the file belongs to, named in the message so users know what to delete;
+    /// null for a local model file, read where it is (AIC5111: it was edited during the build).</param>
+    public Sha256VerifyingStream(Stream inner, string expectedSha256, string name, string? cacheDirectory)
     {
         _inner = inner;
         _expected = expectedSha256.StartsWith("sha256:", StringComparison.Ordinal) ? expectedSha256["sha256:".Length..] : expectedSha256;
@@ -31,11 +32,11 @@ public sealed class Sha256VerifyingStream : Stream
     }
 
     /// <summary>Opens <paramref name="path"/> for a sequential read that is checked against <paramref name="expectedSha256"/>.</summary>
-    public static Sha256VerifyingStream OpenRead(string path, string expectedSha256, string cacheDirectory)
+    public static Sha256VerifyingStream OpenRead(string path, string expectedSha256, string? cacheDirectory)
         => new(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), expectedSha256, path, cacheDirectory);
 
     /// <summary>Copies the file to <paramref name="destination"/> through the check; the copy is deleted when it fails.</summary>
-    public static void CopyVerified(string source, string destination, string expectedSha256, string cacheDirectory)
+    public static void CopyVerified(string source, string destination, string expectedSha256, string? cacheDirectory)
     {
         try
         {
@@ -88,7 +89,12 @@ public sealed class Sha256VerifyingStream : Stream
             _verified = true;
             var actual = Convert.ToHexString(_hash.GetHashAndReset()).ToLowerInvariant();
             if (!string.Equals(actual, _expected, StringComparison.OrdinalIgnoreCase))
+            {
+                // A local model is read where it is (not copied into the cache): it was edited meanwhile.
+                if (_cacheDirectory is null)
+                    throw new AiException(AiErrors.LocalModelFileChanged, "AiModel", _name, actual, _expected);
                 throw new AiException(AiErrors.CachedFileCorrupt, "AiModelCacheDirectory", _name, actual, _expected, _cacheDirectory);
+            }
         }
         return 0;
     }

@@ -10,7 +10,7 @@ namespace AiContainers.Core.Files;
 internal static class VerifiedTarEntry
 {
     /// <summary>Takes ownership of <paramref name="data"/> (a file opened for reading) and disposes it.</summary>
-    public static void Write(TarWriter tar, TarEntry entry, FileStream data, string sha256, string name, string cacheDirectory)
+    public static void Write(TarWriter tar, TarEntry entry, FileStream data, string sha256, string name, string? cacheDirectory)
     {
         using var verifying = new Sha256VerifyingStream(data, sha256, name, cacheDirectory);
         entry.DataStream = new KnownLengthStream(verifying, data.Length);
@@ -21,7 +21,7 @@ internal static class VerifiedTarEntry
     }
 
     /// <inheritdoc cref="Write"/>
-    public static async Task WriteAsync(TarWriter tar, TarEntry entry, FileStream data, string sha256, string name, string cacheDirectory, CancellationToken ct)
+    public static async Task WriteAsync(TarWriter tar, TarEntry entry, FileStream data, string sha256, string name, string? cacheDirectory, CancellationToken ct)
     {
         var verifying = new Sha256VerifyingStream(data, sha256, name, cacheDirectory);
         await using (verifying.ConfigureAwait(false))

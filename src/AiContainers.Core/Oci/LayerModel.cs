@@ -17,8 +17,8 @@ public sealed record LayerEntry(string Path, LayerEntryKind Kind, string? Source
     public static LayerEntry File(string path, string sourcePath, int mode = 0x1A4, int uid = 0, int gid = 0)
         => new(path, LayerEntryKind.File, sourcePath, null, mode, uid, gid);
 
-    /// <summary>A file whose content must still have <paramref name="sha256"/> when the layer is written.</summary>
-    public static LayerEntry VerifiedFile(string path, string sourcePath, string sha256, string cacheDirectory, int mode = 0x1A4)
+    /// <summary>A file whose content must still have <paramref name="sha256"/> when the layer is written; <paramref name="cacheDirectory"/> is null for a local model file read where it is.</summary>
+    public static LayerEntry VerifiedFile(string path, string sourcePath, string sha256, string? cacheDirectory, int mode = 0x1A4)
         => new(path, LayerEntryKind.File, sourcePath, null, mode, Sha256: sha256, CacheDirectory: cacheDirectory);
     public static LayerEntry Directory(string path, int mode = 0x1ED, int uid = 0, int gid = 0)
         => new(path, LayerEntryKind.Directory, null, null, mode, uid, gid);

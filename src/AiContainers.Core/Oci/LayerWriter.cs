@@ -235,7 +235,7 @@ public static class LayerWriter
             }
             return;
         }
-        await VerifiedTarEntry.WriteAsync(tar, entry, data, e.Sha256, e.SourcePath!, e.CacheDirectory ?? System.IO.Path.GetDirectoryName(e.SourcePath!)!, ct).ConfigureAwait(false);
+        await VerifiedTarEntry.WriteAsync(tar, entry, data, e.Sha256, e.SourcePath!, e.CacheDirectory, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -116,7 +116,9 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
         // A repository with no tag holds no layer a HEAD could find: a weights layer not known yet is hashed by the
         // read that uploads it, not by a read before (one pass over 1 GiB instead of two). Not for several platforms,
         // whose images share the layer and would each upload it.
-        if (uploads is not null && !multi) uploads.RepositoryIsNew = !await Client(identity.Registry!).RepositoryHasTagsAsync(identity.Repository, cancellationToken).ConfigureAwait(false);
+        if (uploads is not null) uploads.MayHashWhileUploading = !multi;
+        // AiLockMode=Auto: whether the base tag moved since the lock pinned it, asked while the layers are composed.
+        var baseTagCheck = WarnIfBaseTagMovedAsync(spec, baseClient, cancellationToken);
         var images = new List<ComposedImage>();
         try
         {
@@ -128,7 +130,12 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
             // Registries delete untagged manifests: a pin to nothing builds nothing.
             throw new AiException(AiErrors.LockedBaseDigestMissing, "AiLockFile", spec.Base.CanonicalName, lockSettings.Path, gone, pull.EffectiveRegistry, "not found");
         }
-        await WarnIfBaseTagMovedAsync(spec, baseClient, cancellationToken).ConfigureAwait(false);
+        finally
+        {
+            // Never left running (and logging) past a failed build; its own failure is thrown below, on success.
+            try { await baseTagCheck.ConfigureAwait(false); } catch (Exception) { }
+        }
+        await baseTagCheck.ConfigureAwait(false);
         byte[]? index = null;
         string? indexDigest = null;
         if (multi)
@@ -275,8 +282,9 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
         foreach (var planned in plan.Layers)
         {
             // A weights layer for a repository that holds nothing: its digest comes from the upload that reads it.
-            if (planned.Prebuilt is null && uploads is { RepositoryIsNew: true }
-                && LayerWriter.Unhashed(planned.Entries, _cache, planned.Compression, planned.FixedTime ?? modified, planned.Description, planned.ContentKey) is { } unhashed)
+            if (planned.Prebuilt is null && uploads is { MayHashWhileUploading: true }
+                && LayerWriter.Unhashed(planned.Entries, _cache, planned.Compression, planned.FixedTime ?? modified, planned.Description, planned.ContentKey) is { } unhashed
+                && await uploads.RepositoryIsNewAsync().ConfigureAwait(false))
             {
                 pending.Add((planned, uploads.UploadHashing(planned, unhashed)));
                 continue;
@@ -368,7 +376,7 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
     private RegistryClient Client(string registry)
     {
         if (!_clients.TryGetValue(registry, out var client))
-            _clients[registry] = client = new RegistryClient(registry, _credentials, _log, _retry);
+            _clients[registry] = client = new RegistryClient(registry, _credentials, _log, _retry) { DigestCacheDirectory = Path.Combine(_cache.Directory, "registry") };
         return client;
     }
 }
@@ -401,8 +409,19 @@ internal sealed class EarlyLayerUploads : IDisposable
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
     }
 
-    /// <summary>The repository holds no tag (so no layer a HEAD could find): set before the first layer is composed.</summary>
-    public bool RepositoryIsNew { get; set; }
+    private Task<bool>? _repositoryIsNew;
+
+    /// <summary>Whether a layer whose digest is not known yet may be hashed by its upload (one platform only).</summary>
+    public bool MayHashWhileUploading { get; set; }
+
+    /// <summary>The repository holds no tag, so no layer a HEAD could find: asked once, only when a layer could use it.</summary>
+    public Task<bool> RepositoryIsNewAsync()
+    {
+        lock (_byDigest)
+            return _repositoryIsNew ??= RepositoryHasNoTagAsync();
+    }
+
+    private async Task<bool> RepositoryHasNoTagAsync() => !await _target.RepositoryHasTagsAsync(_repository, _stop.Token).ConfigureAwait(false);
 
     /// <summary>
     /// Uploads a layer whose digest is not known yet, hashing it as it goes (<see cref="RegistryClient.UploadBlobHashingAsync"/>),

@@ -109,15 +109,20 @@ public sealed class DockerImageBuilder : IImageBuilder
     }
 
     /// <summary>
-    /// The weights context's files are hard links into the model cache: each is checked against the SHA-256 it was
+    /// The weights context's files are hard links into the model cache (or to local model files): each is checked against the SHA-256 it was
     /// verified as while the context streams to the engine (keyed by its path in the context, as ModelLayout.Write puts it).
     /// </summary>
     private static VerifiedContextFiles VerifiedWeights(ModelFetchResult models)
         => new(models.Models.SelectMany(ModelLayout.Plan)
                 .Where(e => e.Kind == LayoutEntryKind.File && e.Sha256 is not null)
                 .DistinctBy(e => e.ImagePath)
-                .ToDictionary(e => WeightsImagePlan.RootFolder + "/" + e.ImagePath.TrimStart('/'), e => e.Sha256!, StringComparer.Ordinal),
-            models.CacheDirectory);
+                .ToDictionary(ContextPath, e => e.Sha256!, StringComparer.Ordinal),
+            models.CacheDirectory,
+            // Local models are linked from where they are, not from the cache (ModelFetcher reads them in place).
+            models.Models.Where(m => m.Source.Kind == ModelSourceKind.Local).SelectMany(ModelLayout.Plan)
+                .Where(e => e.Kind == LayoutEntryKind.File).Select(ContextPath).ToHashSet(StringComparer.Ordinal));
+
+    private static string ContextPath(LayoutEntry e) => WeightsImagePlan.RootFolder + "/" + e.ImagePath.TrimStart('/');
 
     /// <summary>Pings the engine once per session: a missing engine fails fast (AIC3001) before any other call.</summary>
     private async Task EnsureEngineAsync(CancellationToken cancellationToken)

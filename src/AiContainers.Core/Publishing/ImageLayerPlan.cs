@@ -125,7 +125,7 @@ public sealed record ImageLayerPlan(IReadOnlyList<PlannedLayer> Layers, string? 
                 case LayoutEntryKind.File:
                     if (entry.Sha256 is { } sha)
                     {
-                        entries.Add(LayerEntry.VerifiedFile(path, entry.SourcePath!, sha, cacheDirectory, Regular));
+                        entries.Add(LayerEntry.VerifiedFile(path, entry.SourcePath!, sha, model.Source.Kind == ModelSourceKind.Local ? null : cacheDirectory, Regular));
                         hashes[entry.SourcePath!] = sha;
                     }
                     else entries.Add(LayerEntry.File(path, entry.SourcePath!, Regular));

@@ -34,6 +34,15 @@ public sealed class ModelFetcher : IDisposable
 
     public void Dispose() => _http.Dispose();
 
+    /// <summary>
+    /// Local model files are hashed and later read where they are, with no copy in the cache: for the daemonless builder,
+    /// which writes each file's owner and mode itself and checks the bytes as it reads them (AIC5111 if one changed
+    /// during the build), so 1 GiB of weights is not written to disk once more. The Docker builder and a generated
+    /// Dockerfile link files from the cache instead: their weights context needs read-only (0444) files whatever the
+    /// source's mode, and a context that outlives the build must not change when the source does.
+    /// </summary>
+    public bool ReadLocalFilesInPlace { get; init; }
+
     /// <summary>aicontainers.lock.json's pins by model name (ResolveAiLock's plan): a pinned hf:// model is fetched at its locked commit
     /// from its locked file list, without asking the Hub, and one whose layer the registry holds is not fetched at all.</summary>
     public IReadOnlyDictionary<string, ModelPin>? Pins { get; init; }
@@ -249,23 +258,24 @@ public sealed class ModelFetcher : IDisposable
     }
 
     /// <summary>
-    /// Copies a local file into the cache while hashing it, so the layout links a read-only blob and a later
-    /// edit of the source cannot change a build in progress. Unchanged files (size and mtime) are not read again.
+    /// Hashes a local file: where it is when <see cref="ReadLocalFilesInPlace"/>, else while copying it into the cache.
+    /// Either way every later read of it is checked against this hash. Unchanged files (size and mtime, recorded per
+    /// path in the cache) are not read again.
     /// </summary>
     private async Task<FetchedFile> ImportLocalAsync(ModelSpec model, string fullPath, string relative, CancellationToken cancellationToken)
     {
         var info = new FileInfo(fullPath);
-        if (_cache.ReadLocal(fullPath) is { } record && record.Size == info.Length && record.LastWriteTicks == info.LastWriteTimeUtc.Ticks && _cache.HasBlob(record.Sha256))
+        if (_cache.ReadLocal(fullPath) is { } record && record.Size == info.Length && record.LastWriteTicks == info.LastWriteTimeUtc.Ticks
+            && (ReadLocalFilesInPlace || _cache.HasBlob(record.Sha256)))
         {
             if (model.Sha256 is { } pinned && pinned != record.Sha256)
                 throw new AiException(AiErrors.ModelChecksumMismatch, ModelSpecMapper.Property, model.Name, relative, "SHA-256", record.Sha256, pinned);
-            return new FetchedFile(relative, record.Size, record.Sha256, _cache.BlobPath(record.Sha256));
+            return new FetchedFile(relative, record.Size, record.Sha256, ReadLocalFilesInPlace ? fullPath : _cache.BlobPath(record.Sha256));
         }
 
-        var temp = _cache.TempPath("local-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
+        var temp = ReadLocalFilesInPlace ? null : _cache.TempPath("local-" + Guid.NewGuid().ToString("N"));
         string sha;
-        long size;
+        long size = 0;
         try
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -273,30 +283,39 @@ public sealed class ModelFetcher : IDisposable
             // the hash's time alone. The bytes hashed are the bytes written, whatever happens to the source meanwhile.
             var buffers = new[] { new byte[1 << 20], new byte[1 << 20] };
             await using (var input = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan))
-            await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
             {
-                var writing = Task.CompletedTask;
-                for (var i = 0; ; i ^= 1)
+                FileStream? output = null;
+                if (temp is not null)
                 {
-                    var read = await input.ReadAsync(buffers[i], cancellationToken).ConfigureAwait(false);
-                    await writing.ConfigureAwait(false);
-                    if (read == 0) break;
-                    writing = output.WriteAsync(buffers[i].AsMemory(0, read), cancellationToken).AsTask();
-                    hash.AppendData(buffers[i], 0, read);
+                    Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
+                    output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous);
                 }
-                size = output.Length;
+                await using (output)
+                {
+                    var writing = Task.CompletedTask;
+                    for (var i = 0; ; i ^= 1)
+                    {
+                        var read = await input.ReadAsync(buffers[i], cancellationToken).ConfigureAwait(false);
+                        await writing.ConfigureAwait(false);
+                        if (read == 0) break;
+                        if (output is not null) writing = output.WriteAsync(buffers[i].AsMemory(0, read), cancellationToken).AsTask();
+                        hash.AppendData(buffers[i], 0, read);
+                        size += read;
+                    }
+                }
             }
             sha = Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
             if (model.Sha256 is { } pinned && pinned != sha)
                 throw new AiException(AiErrors.ModelChecksumMismatch, ModelSpecMapper.Property, model.Name, relative, "SHA-256", sha, pinned);
-            _cache.Commit(temp, sha);
+            if (temp is not null) _cache.Commit(temp, sha);
         }
         finally
         {
-            File.Delete(temp);
+            if (temp is not null) File.Delete(temp);
         }
+        // The mtime seen before reading: a write during the read leaves a newer one, so the next build hashes again.
         _cache.WriteLocal(fullPath, new ModelCache.LocalFileRecord(size, info.LastWriteTimeUtc.Ticks, sha));
-        return new FetchedFile(relative, size, sha, _cache.BlobPath(sha));
+        return new FetchedFile(relative, size, sha, ReadLocalFilesInPlace ? fullPath : _cache.BlobPath(sha));
     }
 
     /// <summary>

@@ -51,6 +51,43 @@ public sealed class CachedWeightsVerificationTests
         => LayerWriter.WriteAsync(layer.Entries, cache, layer.Compression, layer.FixedTime!.Value, layer.Description, layer.ContentKey, CancellationToken.None);
 
     [TestMethod]
+    public async Task Daemonless_reads_a_local_model_where_it_is_and_a_change_during_the_build_fails_with_AIC5111()
+    {
+        var folder = Path.Combine(_f.ProjectDirectory, "models");
+        Directory.CreateDirectory(folder);
+        var weights = Path.Combine(folder, "model.safetensors");
+        File.WriteAllBytes(weights, RandomBytes(300_000, 11));
+        using (var fetcher = new ModelFetcher(new ModelCache(_f.CacheDirectory), new HubSettings(_f.Server.Endpoint, null, false), _f.Log) { ReadLocalFilesInPlace = true })
+        {
+            var result = await fetcher.FetchAsync(_f.Specs(Model("bert", "models/model.safetensors")), CancellationToken.None);
+            var file = result.Models[0].Files.Single();
+            Assert.AreEqual(weights, file.BlobPath, "hashed where it is");
+            Assert.IsFalse(_f.CacheFiles("blobs").Any(), "no copy of it in the model cache");
+
+            var layer = ModelLayer(result, Path.Combine(_f.Root, "context"));
+            var blob = await Write(layer, new LayerCache(Path.Combine(_f.Root, "layers")));
+            using (var tar = new TarReader(blob.Open()))
+            {
+                var entry = tar.GetNextEntry()!;
+                using var copy = new MemoryStream();
+                entry.DataStream!.CopyTo(copy);
+                CollectionAssert.AreEqual(File.ReadAllBytes(weights), copy.ToArray(), "the layer holds the file's bytes");
+                Assert.AreEqual(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, entry.Mode, "the layer's mode, not the source's");
+            }
+
+            // Edited after it was hashed (a training run saving over it): the upload's read fails, naming the file.
+            Tamper(weights);
+            var error = Assert.ThrowsExactly<AiException>(() =>
+            {
+                using var read = blob.Open();
+                read.CopyTo(Stream.Null);
+            });
+            Assert.AreEqual("AIC5111", error.Code, error.Message);
+            StringAssert.Contains(error.Message, weights);
+        }
+    }
+
+    [TestMethod]
     public async Task Model_layer_entries_carry_the_verified_sha256_of_every_cached_file()
     {
         var (result, weights) = await FetchBert();

@@ -79,8 +79,56 @@ public sealed class RegistryClient : IDisposable
             return true;
         }, cancellationToken);
 
+    /// <summary>
+    /// A folder that keeps manifests and configs this client read, by digest. What a digest names never changes, so a
+    /// kept copy is never stale (each is hashed again when read back): a base pinned by digest (aicontainers.lock.json)
+    /// is then resolved without a request. Null: nothing is kept.
+    /// </summary>
+    public string? DigestCacheDirectory { get; init; }
+
+    private byte[]? Kept(string kind, string digest, out string? mediaType)
+    {
+        mediaType = null;
+        if (DigestCacheDirectory is null || !RegistryDigest.IsSha256(digest)) return null;
+        var path = Path.Combine(DigestCacheDirectory, kind, digest[7..]);
+        try
+        {
+            if (!File.Exists(path)) return null;
+            var bytes = File.ReadAllBytes(path);
+            if (RegistryDigest.Of(bytes) != digest) return null; // damaged: read from the registry again, and replaced
+            if (kind == "manifests") mediaType = File.ReadAllText(path + ".type");
+            return bytes;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    private void Keep(string kind, string digest, byte[] bytes, string? mediaType)
+    {
+        if (DigestCacheDirectory is null || !RegistryDigest.IsSha256(digest)) return;
+        var path = Path.Combine(DigestCacheDirectory, kind, digest[7..]);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            // The media type first: a manifest file is only ever seen with its type beside it.
+            if (mediaType is not null) IO.AtomicFile.Write(path + ".type", mediaType);
+            var temp = path + ".tmp-" + Guid.NewGuid().ToString("N");
+            File.WriteAllBytes(temp, bytes);
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // a cache that cannot be written is only slower
+    }
+
     /// <summary>Reads a manifest or index as sent, checking its digest against the reference (when a digest) and Docker-Content-Digest.</summary>
-    public Task<RegistryManifest> GetManifestAsync(string repository, string reference, CancellationToken cancellationToken)
+    public async Task<RegistryManifest> GetManifestAsync(string repository, string reference, CancellationToken cancellationToken)
+    {
+        if (Kept("manifests", reference, out var keptType) is { } kept && keptType is { Length: > 0 })
+            return new RegistryManifest(keptType, kept, reference);
+        var manifest = await FetchManifestAsync(repository, reference, cancellationToken).ConfigureAwait(false);
+        Keep("manifests", manifest.Digest, manifest.Bytes, manifest.MediaType);
+        return manifest;
+    }
+
+    private Task<RegistryManifest> FetchManifestAsync(string repository, string reference, CancellationToken cancellationToken)
     {
         repository = RegistryEndpoint.ApiRepository(Registry, repository);
         var what = $"GET manifest {repository}{Separator(reference)}{reference}";
@@ -182,7 +230,15 @@ public sealed class RegistryClient : IDisposable
     }
 
     /// <summary>Reads a small blob (a config) whole, verified, retrying a download cut short.</summary>
-    public Task<byte[]> ReadBlobBytesAsync(string repository, string digest, long maxBytes, CancellationToken cancellationToken)
+    public async Task<byte[]> ReadBlobBytesAsync(string repository, string digest, long maxBytes, CancellationToken cancellationToken)
+    {
+        if (Kept("blobs", digest, out _) is { } kept && kept.Length <= maxBytes) return kept;
+        var bytes = await FetchBlobBytesAsync(repository, digest, maxBytes, cancellationToken).ConfigureAwait(false);
+        Keep("blobs", digest, bytes, null);
+        return bytes;
+    }
+
+    private Task<byte[]> FetchBlobBytesAsync(string repository, string digest, long maxBytes, CancellationToken cancellationToken)
         => RunAsync($"GET blob {repository}@{digest}", async (_, ct) =>
         {
             await using var stream = await OpenBlobOnceAsync(RegistryEndpoint.ApiRepository(Registry, repository), digest, ct).ConfigureAwait(false);
