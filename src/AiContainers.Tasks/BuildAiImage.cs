@@ -64,7 +64,8 @@ public sealed class BuildAiImage : CancelableAiTask
             var inventory = builder.InventoryAsync(inputs, image, Cancellation.Token).GetAwaiter().GetResult();
             var licenses = ModelLicenses.Where(m => m.GetMetadata("License").Length > 0).ToDictionary(m => m.ItemSpec, m => m.GetMetadata("License"), StringComparer.Ordinal);
             var sbom = SbomPublisher.Write(SbomPublisher.Inputs(spec, image, inventory, models, ProjectAssetsFile, licenses, this), spec.Build.OutputDirectory);
-            var referrer = SbomPublisher.PushAsync(spec, image, sbom, new Core.Registry.RegistryCredentialStore(), this, Cancellation.Token).GetAwaiter().GetResult();
+            var referrer = SbomPublisher.PushAsync(spec, image, sbom, new Core.Registry.RegistryCredentialStore(), this, Cancellation.Token,
+                spec.Identity.Registry is { } registry ? builder.PushClient(registry) : null).GetAwaiter().GetResult();
             item.SetMetadata("Sbom", Path.Combine(spec.Build.OutputDirectory, CycloneDxWriter.FileName));
             item.SetMetadata("SbomDigest", referrer?.ArtifactDigest ?? "");
         }
@@ -87,5 +88,21 @@ public sealed class CheckAiImageDestination : CancelableAiTask
         if (spec.Build.Builder == AiImageBuilderKind.None) return;
         using var builder = ImageBuilders.Create(spec, this, null);
         builder.PreflightAsync(spec, Cancellation.Token).GetAwaiter().GetResult();
+    }
+}
+
+/// <summary>
+/// Runs before the compiler with PublishAiImage=true and returns at once: it starts <see cref="Core.Publishing.StartupWarmUp"/>
+/// on a background thread, so the image steps after the compile find their code paths already compiled.
+/// </summary>
+public sealed class WarmUpAiImageSteps : Microsoft.Build.Utilities.Task
+{
+    /// <summary>The previous publish's spec.json (its contract is what the first task serializes).</summary>
+    public string? SpecFile { get; set; }
+
+    public override bool Execute()
+    {
+        StartupWarmUp.Start(string.IsNullOrEmpty(SpecFile) ? null : SpecFile);
+        return true;
     }
 }

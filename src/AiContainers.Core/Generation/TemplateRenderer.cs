@@ -40,6 +40,14 @@ public static class TemplateRenderer
         }
     }
 
+    /// <summary>Parses every embedded template into the cache (StartupWarmUp: while the compiler runs).</summary>
+    public static void ParseAll()
+    {
+        const string prefix = "AiContainers.Templates.";
+        foreach (var resource in typeof(TemplateRenderer).Assembly.GetManifestResourceNames().Where(r => r.StartsWith(prefix, StringComparison.Ordinal)))
+            Cache.GetOrAdd(resource[prefix.Length..], Parse);
+    }
+
     private static Template Parse(string name)
     {
         var text = EmbeddedTemplateLoader.Read(name);

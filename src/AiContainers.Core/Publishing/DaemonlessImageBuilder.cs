@@ -245,7 +245,12 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
 
         var size = images.Sum(i => i.Base.Layers.Sum(l => l.Size) + i.Layers.Sum(l => l.Blob.Size) + i.Config.Length);
         return new PublishedImage(identity, "Daemonless", spec.Build.BuilderReason, imageId ?? images[0].ConfigDigest, digest ?? (identity.Push ? indexDigest ?? images[0].ManifestDigest : null), size,
-            digest is not null, sent, buildTime, watch.Elapsed, published, archive);
+            digest is not null, sent, buildTime, watch.Elapsed, published, archive)
+        {
+            PushedManifest = digest is null ? null
+                : index is not null ? new RegistryManifest(OciMediaTypes.Index(format), index, indexDigest!)
+                : new RegistryManifest(OciMediaTypes.Manifest(format), images[0].Manifest, images[0].ManifestDigest),
+        };
     }
 
     /// <summary>
@@ -261,6 +266,8 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
         catch (AiException e) when (e.Code == AiErrors.RegistryImageNotFound.Code) { now = "no such tag"; }
         if (now != pinned) _log.Report(AiErrors.LockBaseMoved.Create("AiLockMode", spec.Base.CanonicalName, now, lockSettings.Path, pinned));
     }
+
+    public RegistryClient? PushClient(string registry) => _clients.GetValueOrDefault(registry);
 
     /// <summary>The base by the digest it resolved to: no base layer is downloaded to list its packages.</summary>
     public Task<Sbom.ImageInventory> InventoryAsync(ImageBuildInputs inputs, PublishedImage image, CancellationToken cancellationToken)

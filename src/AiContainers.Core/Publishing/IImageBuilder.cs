@@ -24,4 +24,10 @@ public interface IImageBuilder : IDisposable
 
     /// <summary>After <see cref="BuildAndPushAsync"/>: what the SBOM needs to know that only the builder knows (the base's digest, files of the image).</summary>
     Task<Sbom.ImageInventory> InventoryAsync(ImageBuildInputs inputs, PublishedImage image, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The client this session pushed to <paramref name="registry"/> with, if any (its connection open, its token
+    /// fetched), for a push that follows the image's: the SBOM referrer. Not the caller's to dispose.
+    /// </summary>
+    Oci.Registry.RegistryClient? PushClient(string registry) => null;
 }

@@ -23,6 +23,9 @@ public sealed record PublishedImage(
     IReadOnlyList<PublishedLayer> Layers,
     string? ArchivePath = null)
 {
+    /// <summary>The manifest (or index) the tags point at, as pushed, when the builder composed it itself: the SBOM's subject without a GET.</summary>
+    public Oci.Registry.RegistryManifest? PushedManifest { get; init; }
+
     public string Reference => Identity.TaggedNames.First();
 
     public string ToJson() => JsonSerializer.Serialize(new

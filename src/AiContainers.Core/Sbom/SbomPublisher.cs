@@ -79,13 +79,17 @@ public static class SbomPublisher
     /// The SBOM as a referrer of the pushed image. A refusal is a warning (AIC7520), not a failure: the image and its tags
     /// have landed, and the file beside image.json holds the same document.
     /// </summary>
-    public static async Task<SbomReferrer.Result?> PushAsync(AiImageSpec spec, PublishedImage image, byte[] sbom, RegistryCredentialStore credentials, IAiLog log, CancellationToken cancellationToken)
+    /// <param name="pushClient">The client the image was pushed with (<see cref="IImageBuilder.PushClient"/>), reused: its connection and token are warm. Null: one is opened here.</param>
+    public static async Task<SbomReferrer.Result?> PushAsync(AiImageSpec spec, PublishedImage image, byte[] sbom, RegistryCredentialStore credentials, IAiLog log, CancellationToken cancellationToken,
+        RegistryClient? pushClient = null)
     {
         if (!image.Pushed || image.Digest is null || spec.Identity.Registry is not { } registry) return null;
-        using var client = new RegistryClient(registry, credentials, log);
+        using var opened = pushClient is null ? new RegistryClient(registry, credentials, log) : null;
+        var client = pushClient ?? opened!;
         try
         {
-            var result = await SbomReferrer.PushAsync(client, spec.Identity.Repository, image.Digest, sbom, spec.Metadata.Created, cancellationToken).ConfigureAwait(false);
+            var subject = image.PushedManifest is { } pushed && pushed.Digest == image.Digest ? pushed : null;
+            var result = await SbomReferrer.PushAsync(client, spec.Identity.Repository, image.Digest, sbom, spec.Metadata.Created, cancellationToken, subject).ConfigureAwait(false);
             log.Message(AiLogLevel.Progress, $"AiContainers: SBOM {result.ArtifactDigest} refers to {image.Digest} " +
                 (result.ReferrersApi ? "(the registry's referrers API lists it)" : $"(tag {result.FallbackTag}: the registry has no referrers API)"));
             return result;

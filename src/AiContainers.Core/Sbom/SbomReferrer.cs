@@ -48,9 +48,11 @@ public static class SbomReferrer
         return buffer.ToArray();
     }
 
-    public static async Task<Result> PushAsync(RegistryClient client, string repository, string subjectDigest, byte[] sbom, string? created, CancellationToken cancellationToken)
+    /// <param name="knownSubject">The subject's manifest as its builder pushed it; null: read from the registry.</param>
+    public static async Task<Result> PushAsync(RegistryClient client, string repository, string subjectDigest, byte[] sbom, string? created, CancellationToken cancellationToken,
+        RegistryManifest? knownSubject = null)
     {
-        var subject = await client.GetManifestAsync(repository, subjectDigest, cancellationToken).ConfigureAwait(false);
+        var subject = knownSubject ?? await client.GetManifestAsync(repository, subjectDigest, cancellationToken).ConfigureAwait(false);
         var sbomDigest = RegistryDigest.Of(sbom);
         foreach (var (digest, bytes) in new[] { (RegistryDigest.Of(EmptyConfig), EmptyConfig), (sbomDigest, sbom) })
         {
