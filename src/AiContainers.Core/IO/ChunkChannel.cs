@@ -18,7 +18,7 @@ internal static class ChunkChannel
         => Channel.CreateBounded<(byte[] Buffer, int Count)>(new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true });
 
     /// <summary>A write-only stream that copies what it is given into rented chunks and queues them.</summary>
-    internal sealed class WriterStream(ChannelWriter<(byte[] Buffer, int Count)> writer) : Stream
+    internal class WriterStream(ChannelWriter<(byte[] Buffer, int Count)> writer) : Stream
     {
         public long BytesWritten { get; private set; }
 
@@ -74,16 +74,17 @@ internal static class ChunkChannel
 /// large file must produce two hashes (a model file's own, checked as it is read, and the layer tar's), so on two cores
 /// the pass takes one hash's time instead of two.
 /// </summary>
-internal sealed class BackgroundSha256 : Stream
+internal sealed class BackgroundSha256 : ChunkChannel.WriterStream
 {
-    private readonly Channel<(byte[] Buffer, int Count)> _channel = ChunkChannel.Create();
-    private readonly ChunkChannel.WriterStream _writer;
+    private readonly Channel<(byte[] Buffer, int Count)> _channel;
     private readonly Task<byte[]> _hashing;
 
-    public BackgroundSha256()
+    public BackgroundSha256() : this(ChunkChannel.Create()) { }
+
+    private BackgroundSha256(Channel<(byte[] Buffer, int Count)> channel) : base(channel.Writer)
     {
-        _writer = new ChunkChannel.WriterStream(_channel.Writer);
-        var reader = _channel.Reader;
+        _channel = channel;
+        var reader = channel.Reader;
         _hashing = Task.Run(async () =>
         {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -96,19 +97,12 @@ internal sealed class BackgroundSha256 : Stream
         });
     }
 
-    public long BytesWritten => _writer.BytesWritten;
-
     /// <summary>Ends the input and returns "sha256:&lt;hex&gt;" of everything written.</summary>
     public async Task<string> CompleteAsync()
     {
         _channel.Writer.TryComplete();
         return "sha256:" + Convert.ToHexString(await _hashing.ConfigureAwait(false)).ToLowerInvariant();
     }
-
-    public override void Write(byte[] buffer, int offset, int count) => _writer.Write(buffer, offset, count);
-    public override void Write(ReadOnlySpan<byte> buffer) => _writer.Write(buffer);
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => _writer.WriteAsync(buffer, cancellationToken);
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _writer.WriteAsync(buffer, offset, count, cancellationToken);
 
     protected override void Dispose(bool disposing)
     {
@@ -120,16 +114,6 @@ internal sealed class BackgroundSha256 : Stream
         }
         base.Dispose(disposing);
     }
-
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => BytesWritten; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
 
 /// <summary>

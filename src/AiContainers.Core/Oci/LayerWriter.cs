@@ -46,15 +46,7 @@ public static class LayerWriter
             string tarDigest;
             await using (tarHash.ConfigureAwait(false))
             {
-                var tar = new TarWriter(tarHash, TarEntryFormat.Ustar, leaveOpen: true);
-                await using (tar.ConfigureAwait(false))
-                {
-                    foreach (var entry in normalized)
-                    {
-                        ct.ThrowIfCancellationRequested();
-                        await WriteEntryAsync(tar, entry, mtime, description, ct).ConfigureAwait(false);
-                    }
-                }
+                await WriteTarAsync(tarHash, normalized, mtime, description, ct).ConfigureAwait(false);
                 tarDigest = await tarHash.CompleteAsync().ConfigureAwait(false);
             }
             var record = cache.CommitRegenerated(key, tarDigest, tarHash.BytesWritten, OciMediaTypes.Layer(ImageFormat.Docker, compression), description);
@@ -69,21 +61,14 @@ public static class LayerWriter
             var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
             await using (file.ConfigureAwait(false))
             {
+                // Only compressed layers are stored (an uncompressed one returned above).
                 var blobHash = new HashingWriteStream(file, leaveOpen: true);
-                var gzip = compression == LayerCompression.None ? null
-                    : new DeterministicGzipStream(blobHash, compression == LayerCompression.Gzip ? CompressionLevel.Optimal : CompressionLevel.Fastest);
-                var tarHash = gzip is null ? blobHash : new HashingWriteStream(gzip, leaveOpen: true);
-                var tar = new TarWriter(tarHash, TarEntryFormat.Ustar, leaveOpen: true);
-                await using (tar.ConfigureAwait(false))
-                {
-                    foreach (var entry in normalized)
-                    {
-                        ct.ThrowIfCancellationRequested();
-                        await WriteEntryAsync(tar, entry, mtime, description, ct).ConfigureAwait(false);
-                    }
-                }
+                var gzip = new DeterministicGzipStream(blobHash, compression == LayerCompression.Gzip ? CompressionLevel.Optimal : CompressionLevel.Fastest);
+                var tarHash = new HashingWriteStream(gzip, leaveOpen: true);
+                await WriteTarAsync(tarHash, normalized, mtime, description, ct).ConfigureAwait(false);
                 diffId = tarHash.Digest;
-                if (gzip is not null) { tarHash.Dispose(); gzip.Dispose(); }
+                tarHash.Dispose();
+                gzip.Dispose();
                 digest = blobHash.Digest;
                 size = blobHash.BytesWritten;
                 blobHash.Dispose();
@@ -112,8 +97,7 @@ public static class LayerWriter
         if (cache.TryGet(key, out _)) return null;
         var mtime = DateTimeOffset.FromUnixTimeSeconds(modified.ToUnixTimeSeconds());
         var media = OciMediaTypes.Layer(ImageFormat.Docker, compression);
-        var template = Regenerating(new LayerBlob("", "", 0, media, "", description), normalized, mtime);
-        return new UnhashedLayer(template.Regenerate!, normalized.Where(e => e.Kind == LayerEntryKind.File).Sum(e => new FileInfo(e.SourcePath!).Length),
+        return new UnhashedLayer(TarProducer(normalized, mtime, description), normalized.Where(e => e.Kind == LayerEntryKind.File).Sum(e => new FileInfo(e.SourcePath!).Length),
             (digest, size) => Regenerating(cache.CommitRegenerated(key, digest, size, media, description), normalized, mtime));
     }
 
@@ -123,18 +107,25 @@ public static class LayerWriter
     /// against their hashes again as they go (AIC5109), so a changed file fails the read instead of reaching a registry.
     /// </summary>
     private static LayerBlob Regenerating(LayerBlob blob, IReadOnlyList<LayerEntry> entries, DateTimeOffset mtime)
-        => blob with
+        => blob with { Regenerate = TarProducer(entries, mtime, blob.Description) };
+
+    /// <summary>Opens the layer's tar, written from its entries as the reader takes it.</summary>
+    private static Func<Stream> TarProducer(IReadOnlyList<LayerEntry> entries, DateTimeOffset mtime, string description)
+        => () => new ProducedStream((sink, ct) => WriteTarAsync(sink, entries, mtime, description, ct));
+
+    /// <summary>The layer's tar into <paramref name="sink"/>: the one writer behind a stored blob, a digest pass and a regenerated read, so all give the same bytes.</summary>
+    private static async Task WriteTarAsync(Stream sink, IReadOnlyList<LayerEntry> entries, DateTimeOffset mtime, string description, CancellationToken ct)
+    {
+        var tar = new TarWriter(sink, TarEntryFormat.Ustar, leaveOpen: true);
+        await using (tar.ConfigureAwait(false))
         {
-            Regenerate = () => new ProducedStream(async (sink, ct) =>
+            foreach (var entry in entries)
             {
-                var tar = new TarWriter(sink, TarEntryFormat.Ustar, leaveOpen: true);
-                await using (tar.ConfigureAwait(false))
-                {
-                    foreach (var entry in entries)
-                        await WriteEntryAsync(tar, entry, mtime, blob.Description, ct).ConfigureAwait(false);
-                }
-            }),
-        };
+                ct.ThrowIfCancellationRequested();
+                await WriteEntryAsync(tar, entry, mtime, description, ct).ConfigureAwait(false);
+            }
+        }
+    }
 
     /// <summary>Validates paths (a listed parent must be a folder) and sorts ordinally: the exact entry list the tar will hold.</summary>
     public static IReadOnlyList<LayerEntry> Normalize(IReadOnlyList<LayerEntry> entries, string description)

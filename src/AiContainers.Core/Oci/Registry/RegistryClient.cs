@@ -352,13 +352,7 @@ public sealed class RegistryClient : IDisposable
                 }
                 while (sent < size);
 
-                using var put = await SendAsync(() => new HttpRequestMessage(HttpMethod.Put, WithQuery(location, "digest=" + Uri.EscapeDataString(digest)))
-                {
-                    Content = new ByteArrayContent(Array.Empty<byte>()),
-                }, scope, what, HttpCompletionOption.ResponseContentRead, replayable: true, ct).ConfigureAwait(false);
-                await EnsureSuccessAsync(put, scope, what, $"upload session in {repository}", ct).ConfigureAwait(false);
-                if (put.Headers.TryGetValues("Docker-Content-Digest", out var values) && values.FirstOrDefault() is { } stored && RegistryDigest.IsSha256(stored) && stored != digest)
-                    throw new AiException(AiErrors.RegistryDigestMismatch, null, $"Blob {repository}@{digest}", stored, digest, $"as stored by {Registry}");
+                await CommitUploadAsync(location, repository, digest, scope, what, ct).ConfigureAwait(false);
                 return true;
             }), e => Classify(e, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
@@ -430,13 +424,7 @@ public sealed class RegistryClient : IDisposable
                 await EnsureSuccessAsync(patch, scope, what, $"upload session in {repository}", ct).ConfigureAwait(false);
                 location = patch.Headers.Location is { } next ? Resolve(next) : location;
                 var digest = hashing.Digest;
-                using var put = await SendAsync(() => new HttpRequestMessage(HttpMethod.Put, WithQuery(location, "digest=" + Uri.EscapeDataString(digest)))
-                {
-                    Content = new ByteArrayContent(Array.Empty<byte>()),
-                }, scope, what, HttpCompletionOption.ResponseContentRead, replayable: true, ct).ConfigureAwait(false);
-                await EnsureSuccessAsync(put, scope, what, $"upload session in {repository}", ct).ConfigureAwait(false);
-                if (put.Headers.TryGetValues("Docker-Content-Digest", out var values) && values.FirstOrDefault() is { } stored && RegistryDigest.IsSha256(stored) && stored != digest)
-                    throw new AiException(AiErrors.RegistryDigestMismatch, null, $"Blob {repository}@{digest}", stored, digest, $"as stored by {Registry}");
+                await CommitUploadAsync(location, repository, digest, scope, what, ct).ConfigureAwait(false);
                 return (digest, hashing.BytesRead);
             }), e => Classify(e, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
@@ -479,6 +467,18 @@ public sealed class RegistryClient : IDisposable
             _log.Message(AiLogLevel.Detail, $"Registry {Registry}: pushed manifest {repository}{Separator(reference)}{reference} ({digest})");
             return (digest, response.Headers.TryGetValues("OCI-Subject", out var subject) ? subject.FirstOrDefault() : null);
         }, cancellationToken);
+    }
+
+    /// <summary>PUT ?digest= ends an upload session; the digest the registry says it stored must be the one asked for.</summary>
+    private async Task CommitUploadAsync(Uri location, string repository, string digest, AuthScope scope, string what, CancellationToken ct)
+    {
+        using var put = await SendAsync(() => new HttpRequestMessage(HttpMethod.Put, WithQuery(location, "digest=" + Uri.EscapeDataString(digest)))
+        {
+            Content = new ByteArrayContent(Array.Empty<byte>()),
+        }, scope, what, HttpCompletionOption.ResponseContentRead, replayable: true, ct).ConfigureAwait(false);
+        await EnsureSuccessAsync(put, scope, what, $"upload session in {repository}", ct).ConfigureAwait(false);
+        if (put.Headers.TryGetValues("Docker-Content-Digest", out var values) && values.FirstOrDefault() is { } stored && RegistryDigest.IsSha256(stored) && stored != digest)
+            throw new AiException(AiErrors.RegistryDigestMismatch, null, $"Blob {repository}@{digest}", stored, digest, $"as stored by {Registry}");
     }
 
     private async Task<Uri> StartUploadAsync(string repository, AuthScope scope, string what, CancellationToken ct)
