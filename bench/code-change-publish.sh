@@ -7,6 +7,7 @@
 #   sdk   dotnet publish -t:PublishContainer -p:ContainerBaseImage=...     (the .NET SDK's own daemonless containers)
 #   hand  dotnet publish + docker build --network host (bench/handwritten/web.Dockerfile) + docker push
 #   plain dotnet publish alone: what the image steps of the three others add to
+# Compiled through the shared compiler server, as on a user's machine (BENCH_SHARED_COMPILATION=false: without it).
 # N rounds (default 5), interleaved with the order rotated; each round changes one line of code in every copy.
 # Prints every round, the medians, what the image steps add (side - plain), ours / SDK (target <= 0.7), and the
 # bytes each side pushed per round (layers and config its new manifest has that the previous round's had not;
@@ -17,11 +18,12 @@ set -euo pipefail
 root=$bench_root
 rounds=${1:-5}
 bench_engine
+bench_compiler_mode
 registry=$AIC_REGISTRY
 base="$AIC_MIRROR/nvidia/cuda:12.4.1-runtime-ubuntu22.04"
 echo "packing the SDK of this checkout ($(load_line))"
 work=$(mktemp -d /tmp/aic-bench-code.XXXXXX)
-cleanup() { bench_unpack_private; rm -rf "$work"; docker rmi -f "$registry/bench/code-hand:bench" >/dev/null 2>&1 || true; }
+cleanup() { bench_compiler_cleanup; bench_unpack_private; rm -rf "$work"; docker rmi -f "$registry/bench/code-hand:bench" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 bench_pack_private
 tag=bench
@@ -104,6 +106,7 @@ done
 # The project's own files: the app layer's folder in our build context (what a code change can alter).
 own=$(find "$work/aic/bin/Release/aicontainer/app" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')
 runtime_files=$(find "$work/aic/bin/Release/aicontainer/dotnet-runtime" -type f | wc -l)
+echo "compiler: $bench_compiler"
 python3 - "$rounds" "$work" "$own" "$runtime_files" "${times[aic]}" "${times[sdk]}" "${times[hand]}" "${times[plain]}" "${loads[*]}" <<'PY'
 import json, statistics, sys
 rounds, work, own, runtime_files = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])

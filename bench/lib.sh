@@ -134,3 +134,21 @@ bench_stop_registry() {
   fresh_registry_pid='' fresh_registry_dir=''
   return 0
 }
+
+# bench_compiler_mode: compile as a user's machine does, through the shared compiler server (VBCSCompiler, the .NET
+# default), unless BENCH_SHARED_COMPILATION=false, which measures with UseSharedCompilation=false (what this
+# development machine's environment sets: every compile then starts csc afresh, 2-3 s of each publish). Sets
+# $bench_compiler to say which; bench_compiler_cleanup stops a server this benchmark started.
+bench_compiler_mode() {
+  if [ "${BENCH_SHARED_COMPILATION:-true}" = true ]; then
+    unset UseSharedCompilation
+    bench_compiler="shared compiler server (the .NET default)"
+    if ! pgrep -f VBCSCompiler >/dev/null; then bench_stop_compiler_server=1; fi
+  else
+    export UseSharedCompilation=false
+    bench_compiler="no compiler server (UseSharedCompilation=false)"
+  fi
+}
+bench_compiler_cleanup() {
+  if [ "${bench_stop_compiler_server:-}" = 1 ]; then dotnet build-server shutdown --vbcscompiler >/dev/null 2>&1 || true; fi
+}

@@ -33,16 +33,7 @@ public sealed class ResolveAiImageSpec : AiTask
             input.Add(type, new InputItem(item.ItemSpec, metadata));
         }
         input.SetEnvironment("SOURCE_DATE_EPOCH", Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH"));
-        if (input.Get("AiPythonRequirements") is { } requirements)
-        {
-            var path = Path.Combine(input.Get("MSBuildProjectDirectory") ?? ".", requirements);
-            // A missing file is reported with its code by the file check below.
-            if (File.Exists(path)) input.SetFileText("AiPythonRequirements", File.ReadAllText(path));
-        }
-
-        // What restore resolved, transitive packages included, decides the CUDA the packages need.
-        if (input.Get(Core.Cuda.Inference.PackageReferenceInfo.AssetsFileProperty) is { } assets && File.Exists(assets))
-            input.SetFileText(Core.Cuda.Inference.PackageReferenceInfo.AssetsFileProperty, File.ReadAllText(assets));
+        input.ReadReferencedFiles();
 
         // The lock file's digest as this publish found it: a provenance label and a fact in the SBOM (not with
         // AiLockMode=Ignore, where the build takes nothing from it). The publish that first writes the lock records none.
@@ -72,6 +63,8 @@ public sealed class ResolveAiImageSpec : AiTask
         // From here on the outputs beside the Dockerfile are being rebuilt: the last result must not pass for this run's.
         Core.Publishing.PublishOutputs.Invalidate(spec.Build.OutputDirectory);
         AiImageSpecJson.Write(spec, SpecFile);
+        // What the next publish's warm-up maps while restore runs (StartupWarmUp), so its first-use work is done by then.
+        input.WriteSnapshot(Core.Publishing.StartupWarmUp.InputsFileBeside(SpecFile));
         OutputDirectory = spec.Build.OutputDirectory;
         Builder = spec.Build.Builder.ToString();
         Message(Core.Diagnostics.AiLogLevel.Progress, $"AiContainers: {spec.Identity.Name} on {spec.Base.Reference}" + (spec.Base.Mirrored ? $" (via mirror {spec.Base.PullReference})" : ""));

@@ -160,31 +160,59 @@ public sealed class DaemonlessImageBuilder : IImageBuilder
             var sameRegistry = string.Equals(pull.EffectiveRegistry, registry, StringComparison.OrdinalIgnoreCase);
             // Platforms share blobs (base layers of a multi-arch base rarely, a model layer always): each is checked once.
             var present = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var image in images)
+            // The base's layers, the config and the layers of our own (uploading since they were composed) are independent
+            // blobs: all are checked and sent at once (at most three base-layer transfers at a time); a code-change push
+            // then waits for its slowest request chain, not for the sum of a dozen requests.
+            using var baseTransfers = new SemaphoreSlim(3);
+            async Task<long> EnsureBaseLayerAsync(RegistryLayerRef layer)
             {
-                foreach (var layer in image.Base.Layers)
+                await baseTransfers.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
                 {
-                    if (!present.Add(layer.Digest)) continue;
-                    if (await target.BlobExistsAsync(repository, layer.Digest, cancellationToken).ConfigureAwait(false)) continue;
-                    if (sameRegistry && await target.TryMountBlobAsync(repository, layer.Digest, pull.EffectiveRepository, cancellationToken).ConfigureAwait(false)) continue;
+                    if (await target.BlobExistsAsync(repository, layer.Digest, cancellationToken).ConfigureAwait(false)) return 0;
+                    if (sameRegistry && await target.TryMountBlobAsync(repository, layer.Digest, pull.EffectiveRepository, cancellationToken).ConfigureAwait(false)) return 0;
                     // Another registry: the base layer streams from there to here, never to disk.
                     await target.UploadBlobAsync(repository, layer.Digest, layer.Size,
                         () => baseClient.OpenBlobAsync(pull.EffectiveRepository, layer.Digest, cancellationToken).GetAwaiter().GetResult(), null, cancellationToken, checkedAbsent: true).ConfigureAwait(false);
-                    sent += layer.Size;
+                    return layer.Size;
                 }
-                foreach (var (planned, blob) in image.Layers)
+                finally { baseTransfers.Release(); }
+            }
+            async Task<long> EnsureConfigAsync(ComposedImage image)
+            {
+                if (await target.BlobExistsAsync(repository, image.ConfigDigest, cancellationToken).ConfigureAwait(false)) return 0;
+                var config = image.Config;
+                await target.UploadBlobAsync(repository, image.ConfigDigest, config.Length, () => new MemoryStream(config, writable: false), null, cancellationToken, checkedAbsent: true).ConfigureAwait(false);
+                return config.Length;
+            }
+            var transfers = new List<Task<long>>();
+            foreach (var image in images)
+            {
+                foreach (var layer in image.Base.Layers)
+                    if (present.Add(layer.Digest)) transfers.Add(EnsureBaseLayerAsync(layer));
+                if (present.Add(image.ConfigDigest)) transfers.Add(EnsureConfigAsync(image));
+            }
+            try
+            {
+                foreach (var image in images)
                 {
-                    // Started while composing (EarlyLayerUploads); true when this push uploaded it.
-                    var isNew = present.Add(blob.Digest) && await uploads!.Start(planned, blob).ConfigureAwait(false);
-                    if (isNew) sent += blob.Size;
-                    published.Add(new PublishedLayer(multi ? $"{image.Platform} {planned.Description}" : planned.Description, blob.Digest, blob.Size, isNew));
+                    foreach (var (planned, blob) in image.Layers)
+                    {
+                        // Started while composing (EarlyLayerUploads); true when this push uploaded it.
+                        var isNew = present.Add(blob.Digest) && await uploads!.Start(planned, blob).ConfigureAwait(false);
+                        if (isNew) sent += blob.Size;
+                        published.Add(new PublishedLayer(multi ? $"{image.Platform} {planned.Description}" : planned.Description, blob.Digest, blob.Size, isNew));
+                    }
                 }
-                if (present.Add(image.ConfigDigest) && !await target.BlobExistsAsync(repository, image.ConfigDigest, cancellationToken).ConfigureAwait(false))
-                {
-                    var config = image.Config;
-                    await target.UploadBlobAsync(repository, image.ConfigDigest, config.Length, () => new MemoryStream(config, writable: false), null, cancellationToken, checkedAbsent: true).ConfigureAwait(false);
-                    sent += config.Length;
-                }
+            }
+            finally
+            {
+                // Never left running past a failure here: the transfers' own failure is thrown below.
+                try { await Task.WhenAll(transfers).ConfigureAwait(false); } catch (Exception) { }
+            }
+            foreach (var transfer in transfers) sent += await transfer.ConfigureAwait(false);
+            foreach (var image in images)
+            {
                 if (multi)
                 {
                     // By digest: no tag points at one platform's manifest, and no tag moves until the index lands.

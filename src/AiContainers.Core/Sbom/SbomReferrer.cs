@@ -54,11 +54,13 @@ public static class SbomReferrer
     {
         var subject = knownSubject ?? await client.GetManifestAsync(repository, subjectDigest, cancellationToken).ConfigureAwait(false);
         var sbomDigest = RegistryDigest.Of(sbom);
-        foreach (var (digest, bytes) in new[] { (RegistryDigest.Of(EmptyConfig), EmptyConfig), (sbomDigest, sbom) })
+        // The two blobs at once: each its own HEAD-then-upload chain.
+        async Task EnsureAsync(string digest, byte[] bytes)
         {
-            if (await client.BlobExistsAsync(repository, digest, cancellationToken).ConfigureAwait(false)) continue;
+            if (await client.BlobExistsAsync(repository, digest, cancellationToken).ConfigureAwait(false)) return;
             await client.UploadBlobAsync(repository, digest, bytes.Length, () => new MemoryStream(bytes, writable: false), null, cancellationToken, checkedAbsent: true).ConfigureAwait(false);
         }
+        await Task.WhenAll(EnsureAsync(RegistryDigest.Of(EmptyConfig), EmptyConfig), EnsureAsync(sbomDigest, sbom)).ConfigureAwait(false);
         var manifest = Manifest(sbomDigest, sbom.Length, subject, created);
         var artifactDigest = RegistryDigest.Of(manifest);
         if (await client.PutReferrerManifestAsync(repository, manifest, RegistryMediaTypes.OciManifest, cancellationToken).ConfigureAwait(false))

@@ -99,6 +99,103 @@ public sealed class ProjectInputs
     public IEnumerable<string> PropertyNames => _properties.Keys;
 
     /// <summary>
+    /// Reads the files the mapper takes facts from (AiPythonRequirements' pins, restore's assets file) into
+    /// <see cref="SetFileText"/>, so <see cref="AiImageSpecMapper.Map"/> itself does no I/O. A missing file is left out:
+    /// the mapper's file checks report it with its code.
+    /// </summary>
+    public ProjectInputs ReadReferencedFiles()
+    {
+        if (Get("AiPythonRequirements") is { } requirements)
+        {
+            var path = Path.Combine(Get("MSBuildProjectDirectory") ?? ".", requirements);
+            if (File.Exists(path)) SetFileText("AiPythonRequirements", File.ReadAllText(path));
+        }
+        // What restore resolved, transitive packages included, decides the CUDA the packages need.
+        if (Get(Cuda.Inference.PackageReferenceInfo.AssetsFileProperty) is { } assets && File.Exists(assets))
+            SetFileText(Cuda.Inference.PackageReferenceInfo.AssetsFileProperty, File.ReadAllText(assets));
+        return this;
+    }
+
+    /// <summary>
+    /// The properties, items and environment as given (not the files' texts: <see cref="ReadReferencedFiles"/> reads them
+    /// again), as JSON. The next publish's <see cref="Publishing.StartupWarmUp"/> maps them while restore runs. They hold
+    /// what the project file and command line hold, which is in every binlog already: never a secret (those are read by
+    /// the tasks from the environment and credential stores only).
+    /// </summary>
+    public void WriteSnapshot(string path)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            WriteMap(json, "properties", _properties);
+            WriteMap(json, "environment", _environment);
+            json.WriteStartObject("items");
+            foreach (var (type, items) in _items)
+            {
+                json.WriteStartArray(type);
+                foreach (var item in items)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("include", item.Include);
+                    WriteMap(json, "metadata", item.Metadata);
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+            }
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        IO.AtomicFile.WriteIfChanged(path, System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
+    /// <summary>A snapshot <see cref="WriteSnapshot"/> wrote, or null when there is none or it cannot be read.</summary>
+    public static ProjectInputs? ReadSnapshot(string path)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path));
+            var root = document.RootElement;
+            var inputs = new ProjectInputs();
+            foreach (var p in root.GetProperty("properties").EnumerateObject()) inputs.Set(p.Name, p.Value.GetString());
+            foreach (var e in root.GetProperty("environment").EnumerateObject()) inputs.SetEnvironment(e.Name, e.Value.GetString());
+            foreach (var type in root.GetProperty("items").EnumerateObject())
+            {
+                foreach (var item in type.Value.EnumerateArray())
+                {
+                    var metadata = item.GetProperty("metadata").EnumerateObject().ToDictionary(m => m.Name, m => m.Value.GetString() ?? "", StringComparer.OrdinalIgnoreCase);
+                    inputs.Add(type.Name, new InputItem(item.GetProperty("include").GetString() ?? "", metadata));
+                }
+            }
+            return inputs;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException or KeyNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A copy with every item of <paramref name="itemType"/> left out.</summary>
+    public ProjectInputs Without(string itemType)
+    {
+        var copy = new ProjectInputs();
+        foreach (var (name, value) in _properties) copy.Set(name, value);
+        foreach (var (name, value) in _environment) copy.SetEnvironment(name, value);
+        foreach (var (name, value) in _fileTexts) copy.SetFileText(name, value);
+        foreach (var (type, items) in _items)
+            if (!string.Equals(type, itemType, StringComparison.OrdinalIgnoreCase))
+                foreach (var item in items) copy.Add(type, item);
+        return copy;
+    }
+
+    private static void WriteMap(System.Text.Json.Utf8JsonWriter json, string name, IEnumerable<KeyValuePair<string, string>> values)
+    {
+        json.WriteStartObject(name);
+        foreach (var (key, value) in values) json.WriteString(key, value);
+        json.WriteEndObject();
+    }
+
+    /// <summary>
     /// Properties that NuGet packaging lets a project write over several lines and that reach only an
     /// image label: their line breaks and tabs read as one space (an OCI label is a single line), rather
     /// than failing a project that is also packed as a NuGet package.

@@ -28,6 +28,7 @@ public sealed class ReadmePropertiesReachSpecTests
     {
         ["PublishAiImage"] = "runs the image targets after Publish",
         ["AiLayerCacheDirectory"] = "passed to BuildAiImage (the daemonless layer cache)",
+        ["AiStartupWarmUp"] = "the condition of the warm-up target (_AiWarmUpImageSteps)",
         ["AiBuildNetwork"] = "passed to BuildAiImage (the network of RUN steps)",
         ["AiModelCacheDirectory"] = "passed to FetchAiModels (the host model cache)",
         ["AiBeforePublishAiImageTargets"] = "targets run before the image steps",
