@@ -14,10 +14,10 @@ using AiContainers.Core.Weights;
 namespace AiContainers.Core.Publishing;
 
 /// <summary>
-/// While restore runs (or, without restore, the compiler), runs on a background thread the code paths the image steps take
-/// for the first time in a fresh MSBuild process: the first use of code (the runtime compiling what the ReadyToRun images
-/// cannot hold, e.g. generics over framework types) was most of what the image steps added to a code-change publish, and
-/// restore leaves most of a second core idle. With the previous publish's inputs (<see cref="InputsFileBeside"/>), a dry run
+/// From the end of restore (or, without restore, from the compiler on), runs on a thread of its own the code paths the image
+/// steps take for the first time in a fresh MSBuild process: first use (the runtime compiling what the ReadyToRun images
+/// cannot hold, type loading, the JSON contracts, the templates, the HTTP stack) was most of what the image steps added to a
+/// code-change publish, and the build leaves part of a second core idle. With the previous publish's inputs (<see cref="InputsFileBeside"/>), a dry run
 /// maps them, writes the build context and deploy files, and builds and pushes the image daemonless, exactly as the tasks
 /// will, but into a scratch folder and to <see cref="WarmUpRegistry"/> (a base of its own on a loopback port of its own).
 /// It writes nothing else, logs nothing, reads no credential, and every failure is ignored: the tasks do the real work either way.
@@ -34,6 +34,10 @@ public static class StartupWarmUp
     public static void Start(string? specFile)
     {
         if (Interlocked.Exchange(ref _started, 1) == 1) return;
+        // A thread of its own, not the thread pool's: the dry run waits on its async steps, and a pool thread blocked
+        // that way stalls the build's own async work (restore's, measured: on two cores the pool had no thread to spare, and it took
+        // twice as long) until the pool adds one.
+        new Thread(() => Run(specFile)) { IsBackground = true, Name = "AiContainers warm-up" }.Start();
     }
 
     /// <summary>What a warm-up did: its failures (ignored in a build, where the real steps report their own), and how far the dry run went.</summary>
@@ -65,7 +69,7 @@ public static class StartupWarmUp
             Try(() => PingLoopbackAsync().GetAwaiter().GetResult());
         }
         // The templates the dry run did not render (deploy files): not after a dry run that pushed, since on a code change
-        // their target is skipped, and this CPU is taken from restore.
+        // their target is skipped, and this CPU is taken from the build.
         if (dryRun?.StartsWith("pushed", StringComparison.Ordinal) != true) Try(TemplateRenderer.ParseAll);
         return new Outcome(failures, dryRun);
     }

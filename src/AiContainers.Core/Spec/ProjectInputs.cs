@@ -118,7 +118,7 @@ public sealed class ProjectInputs
 
     /// <summary>
     /// The properties, items and environment as given (not the files' texts: <see cref="ReadReferencedFiles"/> reads them
-    /// again), as JSON. The next publish's <see cref="Publishing.StartupWarmUp"/> maps them while restore runs. They hold
+    /// again), as JSON. The next publish's <see cref="Publishing.StartupWarmUp"/> maps them once restore is done. They hold
     /// what the project file and command line hold, which is in every binlog already: never a secret (those are read by
     /// the tasks from the environment and credential stores only).
     /// </summary>
