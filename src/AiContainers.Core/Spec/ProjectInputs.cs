@@ -138,7 +138,9 @@ public sealed class ProjectInputs
                 {
                     json.WriteStartObject();
                     json.WriteString("include", item.Include);
-                    WriteMap(json, "metadata", item.Metadata);
+                    // Not the metadata MSBuild derives from the Include (full path, folder, file times): they differ
+                    // between two clones of one project, and the output folders of two clones must be identical.
+                    WriteMap(json, "metadata", item.Metadata.Where(m => !WellKnownMetadata.Contains(m.Key)));
                     json.WriteEndObject();
                 }
                 json.WriteEndArray();
