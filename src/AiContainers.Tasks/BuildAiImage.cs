@@ -39,6 +39,7 @@ public sealed class BuildAiImage : CancelableAiTask
 
     protected override void ExecuteCancelable()
     {
+        Message(AiLogLevel.Detail, "AiContainers: start-up warm-up: " + StartupWarmUp.Summary);
         var spec = AiImageSpecJson.Read(SpecFile);
         PublishOutputs.Invalidate(spec.Build.OutputDirectory);
         var models = ModelManifest.ReadIfPresent(ModelManifestFile);

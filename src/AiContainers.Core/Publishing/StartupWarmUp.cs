@@ -37,8 +37,18 @@ public static class StartupWarmUp
         // A thread of its own, not the thread pool's: the dry run waits on its async steps, and a pool thread blocked
         // that way stalls the build's own async work (restore's, measured: on two cores the pool had no thread to spare, and it took
         // twice as long) until the pool adds one.
-        new Thread(() => Run(specFile)) { IsBackground = true, Name = "AiContainers warm-up" }.Start();
+        new Thread(() =>
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var outcome = Run(specFile);
+            _summary = $"{outcome.DryRun ?? "no dry run"} in {watch.ElapsedMilliseconds} ms" + (outcome.Failures.Count == 0 ? "" : $"; failed: {string.Join(" | ", outcome.Failures.Select(f => f.Message))}");
+        }) { IsBackground = true, Name = "AiContainers warm-up" }.Start();
     }
+
+    private static volatile string? _summary;
+
+    /// <summary>For the build log (detailed verbosity): what this process's warm-up did, or that it has not finished (or started).</summary>
+    public static string Summary => _summary ?? (Volatile.Read(ref _started) == 1 ? "still running" : "not started");
 
     /// <summary>What a warm-up did: its failures (ignored in a build, where the real steps report their own), and how far the dry run went.</summary>
     internal sealed record Outcome(IReadOnlyList<Exception> Failures, string? DryRun);
