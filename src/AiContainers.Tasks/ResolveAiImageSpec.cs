@@ -63,7 +63,7 @@ public sealed class ResolveAiImageSpec : AiTask
         // From here on the outputs beside the Dockerfile are being rebuilt: the last result must not pass for this run's.
         Core.Publishing.PublishOutputs.Invalidate(spec.Build.OutputDirectory);
         AiImageSpecJson.Write(spec, SpecFile);
-        // What the next publish's warm-up maps while restore runs (StartupWarmUp), so its first-use work is done by then.
+        // What the next publish's warm-up maps once restore is done (StartupWarmUp), so its first-use work is done by then.
         input.WriteSnapshot(Core.Publishing.StartupWarmUp.InputsFileBeside(SpecFile));
         OutputDirectory = spec.Build.OutputDirectory;
         Builder = spec.Build.Builder.ToString();

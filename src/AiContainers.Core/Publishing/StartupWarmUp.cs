@@ -1,6 +1,4 @@
 using System.Formats.Tar;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using AiContainers.Core.Diagnostics;
 using AiContainers.Core.Generation;
@@ -17,9 +15,10 @@ namespace AiContainers.Core.Publishing;
 /// From the end of restore (or, without restore, from the compiler on), runs on a thread of its own the code paths the image
 /// steps take for the first time in a fresh MSBuild process: first use (the runtime compiling what the ReadyToRun images
 /// cannot hold, type loading, the JSON contracts, the templates, the HTTP stack) was most of what the image steps added to a
-/// code-change publish, and the build leaves part of a second core idle. With the previous publish's inputs (<see cref="InputsFileBeside"/>), a dry run
-/// maps them, writes the build context and deploy files, and builds and pushes the image daemonless, exactly as the tasks
-/// will, but into a scratch folder and to <see cref="WarmUpRegistry"/> (a base of its own on a loopback port of its own).
+/// code-change publish, and the build leaves part of a second core idle. With the previous publish's inputs
+/// (<see cref="InputsFileBeside"/>), a dry run maps them, writes the build context, and builds and pushes the image
+/// daemonless, exactly as the tasks will, but into a scratch folder and to <see cref="WarmUpRegistry"/> (a base of its own
+/// on a loopback port of its own).
 /// It writes nothing else, logs nothing, reads no credential, and every failure is ignored: the tasks do the real work either way.
 /// </summary>
 public static class StartupWarmUp
@@ -85,7 +84,7 @@ public static class StartupWarmUp
     }
 
     /// <summary>
-    /// The image steps on the previous publish's inputs, redirected: the context, deploy files, layer cache and outputs go to
+    /// The image steps on the previous publish's inputs, redirected: the context, layer cache and outputs go to
     /// a scratch folder (deleted after), the publish folder is a stub with the app's deps.json, and the base and the target
     /// are <see cref="WarmUpRegistry"/>. A project the daemonless builder does not build gets the mapping and the Dockerfile.
     /// </summary>
@@ -215,26 +214,9 @@ public static class StartupWarmUp
     /// <summary>GET /v2/ against a registry stand-in on a loopback port of its own, through the registry client.</summary>
     private static async Task PingLoopbackAsync()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var registry = new WarmUpRegistry();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var serving = Task.Run(async () =>
-        {
-            using var socket = await listener.AcceptSocketAsync(timeout.Token).ConfigureAwait(false);
-            var buffer = new byte[4096];
-            var request = new StringBuilder();
-            while (!request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
-            {
-                var n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token).ConfigureAwait(false);
-                if (n == 0) return;
-                request.Append(Encoding.ASCII.GetString(buffer, 0, n));
-            }
-            var response = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nDocker-Distribution-Api-Version: registry/2.0\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
-            await socket.SendAsync(Encoding.ASCII.GetBytes(response), SocketFlags.None, timeout.Token).ConfigureAwait(false);
-        });
-        using var client = new RegistryClient($"127.0.0.1:{port}", new RegistryCredentialStore(_ => null), NullAiLog.Instance, RetryPolicy.Fast(1));
+        using var client = new RegistryClient(registry.Registry, new RegistryCredentialStore(_ => null), NullAiLog.Instance, RetryPolicy.Fast(1));
         await client.PingAsync(timeout.Token).ConfigureAwait(false);
-        await serving.ConfigureAwait(false);
     }
 }

@@ -177,19 +177,6 @@ public sealed class ProjectInputs
         }
     }
 
-    /// <summary>A copy with every item of <paramref name="itemType"/> left out.</summary>
-    public ProjectInputs Without(string itemType)
-    {
-        var copy = new ProjectInputs();
-        foreach (var (name, value) in _properties) copy.Set(name, value);
-        foreach (var (name, value) in _environment) copy.SetEnvironment(name, value);
-        foreach (var (name, value) in _fileTexts) copy.SetFileText(name, value);
-        foreach (var (type, items) in _items)
-            if (!string.Equals(type, itemType, StringComparison.OrdinalIgnoreCase))
-                foreach (var item in items) copy.Add(type, item);
-        return copy;
-    }
-
     private static void WriteMap(System.Text.Json.Utf8JsonWriter json, string name, IEnumerable<KeyValuePair<string, string>> values)
     {
         json.WriteStartObject(name);
