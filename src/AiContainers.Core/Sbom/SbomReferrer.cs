@@ -60,16 +60,31 @@ public static class SbomReferrer
             if (await client.BlobExistsAsync(repository, digest, cancellationToken).ConfigureAwait(false)) return;
             await client.UploadBlobAsync(repository, digest, bytes.Length, () => new MemoryStream(bytes, writable: false), null, cancellationToken, checkedAbsent: true).ConfigureAwait(false);
         }
-        await Task.WhenAll(EnsureAsync(RegistryDigest.Of(EmptyConfig), EmptyConfig), EnsureAsync(sbomDigest, sbom)).ConfigureAwait(false);
+        // The referrers tag's index as it is now, read while the blobs go up (a read either way): a registry without the
+        // referrers API then needs one PUT after the artifact's, not a GET and a PUT.
+        var tag = FallbackTag(subject.Digest);
+        async Task<RegistryManifest?> ExistingIndexAsync()
+        {
+            try { return await client.GetManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false); }
+            catch (AiException e) when (e.Code == AiErrors.RegistryImageNotFound.Code) { return null; }
+        }
+        var existingIndex = ExistingIndexAsync();
         var manifest = Manifest(sbomDigest, sbom.Length, subject, created);
         var artifactDigest = RegistryDigest.Of(manifest);
-        if (await client.PutReferrerManifestAsync(repository, manifest, RegistryMediaTypes.OciManifest, cancellationToken).ConfigureAwait(false))
-            return new Result(artifactDigest, true, null);
+        bool referrersApi;
+        try
+        {
+            await Task.WhenAll(EnsureAsync(RegistryDigest.Of(EmptyConfig), EmptyConfig), EnsureAsync(sbomDigest, sbom)).ConfigureAwait(false);
+            referrersApi = await client.PutReferrerManifestAsync(repository, manifest, RegistryMediaTypes.OciManifest, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Observed on every path; its own failure matters only where its answer is used, below.
+            try { await existingIndex.ConfigureAwait(false); } catch (Exception) { }
+        }
+        if (referrersApi) return new Result(artifactDigest, true, null);
 
-        var tag = FallbackTag(subject.Digest);
-        RegistryManifest? existing = null;
-        try { existing = await client.GetManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false); }
-        catch (AiException e) when (e.Code == AiErrors.RegistryImageNotFound.Code) { }
+        var existing = await existingIndex.ConfigureAwait(false);
         var index = FallbackIndex(existing?.Bytes, artifactDigest, manifest.Length, created);
         await client.PutManifestAsync(repository, tag, index, RegistryMediaTypes.OciIndex, cancellationToken).ConfigureAwait(false);
         return new Result(artifactDigest, false, tag);

@@ -264,7 +264,7 @@ public sealed class DaemonlessEndToEndTests
         // The proxy sees every request, so the uploads it forwards are what the publish sent. It also answers the first two
         // blob upload requests with 503 (here rather than in a publish of its own, to keep the class short): retried, the publish lands.
         using var proxy = new RegistryFaultProxy(EngineEnvironment.Registry);
-        proxy.FailNext(2, HttpStatusCode.ServiceUnavailable, r => r.HttpMethod == "PATCH" && r.RawUrl!.Contains("/blobs/uploads/"));
+        proxy.FailNext(2, HttpStatusCode.ServiceUnavailable, r => r.HttpMethod is "PATCH" or "PUT" && r.RawUrl!.Contains("/blobs/uploads/"));
         project.Write("Program.cs", ProgramText("version 2"));
         try
         {
@@ -279,13 +279,13 @@ public sealed class DaemonlessEndToEndTests
             Assert.AreNotEqual(published.Image.Layers.Single(l => l.Description == "app").Digest, appLayer.Digest);
             StringAssert.Contains(result.Output, $"{second.Layers.Count} layers (1 new,");
 
-            // Bytes sent, by the proxy's count of finished uploads (PUT ...?digest=) up to the tag's manifest: the app layer and
-            // the config, nothing else. After the tag, only the SBOM goes up, as a referrer of the image.
+            // Bytes sent, by the digests of the uploads the proxy saw end (PUT ...?digest=, sent again after a 503) up to the tag's
+            // manifest: the app layer and the config, nothing else. After the tag, only the SBOM goes up, as a referrer of the image.
             var requests = proxy.Requests.ToList();
             var tagPut = requests.FindIndex(r => r.StartsWith("PUT ", StringComparison.Ordinal) && r.Contains("/manifests/" + tag));
             Assert.IsTrue(tagPut > 0, string.Join("\n", requests));
             static List<string> Uploads(IEnumerable<string> rs) => rs.Where(r => r.StartsWith("PUT ", StringComparison.Ordinal) && r.Contains("/blobs/uploads/"))
-                .Select(r => Uri.UnescapeDataString(r[(r.IndexOf("digest=", StringComparison.Ordinal) + 7)..].Split('&')[0])).ToList();
+                .Select(r => Uri.UnescapeDataString(r[(r.IndexOf("digest=", StringComparison.Ordinal) + 7)..].Split('&')[0])).Distinct().ToList();
             var uploaded = Uploads(requests.Take(tagPut + 1));
             Assert.AreEqual(2, uploaded.Count, "the app layer and the config:\n" + string.Join("\n", requests));
             var sbomDigest = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(project.OutputDirectory, "sbom.cdx.json"))));
@@ -455,8 +455,9 @@ public sealed class DaemonlessEndToEndTests
     {
         var published = Base;
         using var proxy = new RegistryFaultProxy(EngineEnvironment.Registry);
-        // Every blob upload is cut mid-body: part of it is read, then the connection is reset.
-        proxy.RespondNext(int.MaxValue, r => r.HttpMethod == "PATCH" && r.RawUrl!.Contains("/blobs/uploads/"), async context =>
+        // Every blob upload is cut mid-body (in the PATCH, or in the PUT that carries a small blob): part of it is read,
+        // then the connection is reset.
+        proxy.RespondNext(int.MaxValue, r => r.HttpMethod is "PATCH" or "PUT" && r.RawUrl!.Contains("/blobs/uploads/"), async context =>
         {
             await context.Request.InputStream.ReadAtLeastAsync(new byte[64 * 1024], 64 * 1024, throwOnEndOfStream: false);
             context.Response.Abort();

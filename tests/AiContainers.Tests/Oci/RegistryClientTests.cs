@@ -190,6 +190,28 @@ public sealed class RegistryClientTests
     }
 
     [TestMethod]
+    public async Task A_small_blob_goes_up_in_the_put_that_commits_it_and_a_large_one_in_a_patch()
+    {
+        EngineEnvironment.Require();
+        using var proxy = new RegistryFaultProxy(EngineEnvironment.Registry);
+        using var client = new RegistryClient(proxy.HostPort, Store(), new RecordingLog(), RetryPolicy.Fast());
+        var repository = "aic-tests/monolithic-" + Guid.NewGuid().ToString("N")[..8];
+        var small = Encoding.UTF8.GetBytes(new string('s', (int)RegistryClient.MonolithicUploadLimit));
+        var large = Encoding.UTF8.GetBytes(new string('l', (int)RegistryClient.MonolithicUploadLimit + 1));
+        foreach (var (bytes, expected) in new[] { (small, new[] { "HEAD", "POST", "PUT" }), (large, new[] { "HEAD", "POST", "PATCH", "PUT" }) })
+        {
+            lock (proxy.Requests) proxy.Requests.Clear();
+            var digest = RegistryDigest.Of(bytes);
+            await client.UploadBlobAsync(repository, digest, bytes.Length, () => new MemoryStream(bytes), null, Ct);
+            CollectionAssert.AreEqual(expected, proxy.Requests.Select(r => r.Split(' ')[0]).ToArray(), $"{bytes.Length} bytes:\n{string.Join("\n", proxy.Requests)}");
+            await using var blob = await client.OpenBlobAsync(repository, digest, Ct);
+            var copy = new MemoryStream();
+            await blob.CopyToAsync(copy, Ct);
+            CollectionAssert.AreEqual(bytes, copy.ToArray(), "the registry holds the bytes under their digest");
+        }
+    }
+
+    [TestMethod]
     public async Task Index_resolves_to_the_wanted_platform_and_lists_platforms_when_missing()
     {
         EngineEnvironment.Require();
@@ -384,7 +406,8 @@ public sealed class RegistryClientTests
         using var proxy = new RegistryFaultProxy(EngineEnvironment.Registry);
         using var client = new RegistryClient(proxy.HostPort, Store(), new RecordingLog(), RetryPolicy.Fast());
         var image = TestImage.Create("faults-500");
-        proxy.FailNext(2, HttpStatusCode.InternalServerError, r => r.HttpMethod == "PATCH");
+        // A small layer: its bytes go in the PUT that ends the upload.
+        proxy.FailNext(2, HttpStatusCode.InternalServerError, r => r.HttpMethod == "PUT" && r.RawUrl!.Contains("/blobs/uploads/"));
         var opened = 0;
         await client.UploadBlobAsync("aic-tests/faults", image.LayerDigest, image.Layer.Length, () => { opened++; return new MemoryStream(image.Layer); }, null, Ct);
         Assert.AreEqual(2, proxy.FaultsInjected);

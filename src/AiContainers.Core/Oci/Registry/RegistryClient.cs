@@ -55,6 +55,13 @@ public sealed class RegistryClient : IDisposable
     /// <summary>Upload in PATCH chunks of this many bytes (some registries cap a request's size); null sends the blob in one streamed PATCH.</summary>
     public long? UploadChunkSize { get; init; }
 
+    /// <summary>
+    /// A blob up to this size (without <see cref="UploadChunkSize"/>) goes up in the PUT that ends its upload session (POST,
+    /// PUT: the distribution spec's monolithic upload) instead of POST, PATCH, PUT: one round trip fewer for what a code
+    /// change sends (the config, the SBOM, a small app's layer), each of which waits on the one before it.
+    /// </summary>
+    public const long MonolithicUploadLimit = 64 * 1024;
+
     /// <summary>Tokens fetched from the token service so far (one per scope while they last).</summary>
     public int TokensFetched => _auth.TokensFetched;
 
@@ -306,7 +313,8 @@ public sealed class RegistryClient : IDisposable
     /// <summary>
     /// Uploads a blob unless <paramref name="repository"/> has it already (HEAD first): POST opens an
     /// upload, PATCH streams the bytes from <paramref name="open"/> (one stream per attempt, so a
-    /// retried upload starts from a fresh stream; never buffered whole), PUT ?digest= commits it.
+    /// retried upload starts from a fresh stream; never buffered whole), PUT ?digest= commits it. Up to
+    /// <see cref="MonolithicUploadLimit"/> the bytes go in that PUT instead, with no PATCH.
     /// <paramref name="progress"/> gets the bytes of this blob sent so far (it restarts at 0 on a retry).
     /// </summary>
     /// <param name="checkedAbsent">The caller's own HEAD just found the blob missing: no second HEAD for it.</param>
@@ -329,6 +337,11 @@ public sealed class RegistryClient : IDisposable
                 var location = await StartUploadAsync(repository, scope, what, ct).ConfigureAwait(false);
                 await using var source = open();
                 var counting = new ProgressStream(source, progress);
+                if (UploadChunkSize is null && size <= MonolithicUploadLimit)
+                {
+                    await CommitUploadAsync(location, repository, digest, scope, what, ct, () => OctetStream(new BoundedStream(counting, size), size)).ConfigureAwait(false);
+                    return true;
+                }
                 long sent = 0;
                 do
                 {
@@ -336,12 +349,7 @@ public sealed class RegistryClient : IDisposable
                     var start = sent;
                     using var patch = await SendAsync(() =>
                     {
-                        var request = new HttpRequestMessage(HttpMethod.Patch, location)
-                        {
-                            Content = new StreamContent(new BoundedStream(counting, length), 81920),
-                        };
-                        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-                        request.Content.Headers.ContentLength = length;
+                        var request = new HttpRequestMessage(HttpMethod.Patch, location) { Content = OctetStream(new BoundedStream(counting, length), length) };
                         if (UploadChunkSize is not null && length > 0)
                             request.Content.Headers.TryAddWithoutValidation("Content-Range", $"{start}-{start + length - 1}");
                         return request;
@@ -469,16 +477,28 @@ public sealed class RegistryClient : IDisposable
         }, cancellationToken);
     }
 
-    /// <summary>PUT ?digest= ends an upload session; the digest the registry says it stored must be the one asked for.</summary>
-    private async Task CommitUploadAsync(Uri location, string repository, string digest, AuthScope scope, string what, CancellationToken ct)
+    /// <summary>
+    /// PUT ?digest= ends an upload session, with the blob's bytes when <paramref name="body"/> is given (a monolithic upload);
+    /// the digest the registry says it stored must be the one asked for.
+    /// </summary>
+    private async Task CommitUploadAsync(Uri location, string repository, string digest, AuthScope scope, string what, CancellationToken ct, Func<HttpContent>? body = null)
     {
         using var put = await SendAsync(() => new HttpRequestMessage(HttpMethod.Put, WithQuery(location, "digest=" + Uri.EscapeDataString(digest)))
         {
-            Content = new ByteArrayContent(Array.Empty<byte>()),
-        }, scope, what, HttpCompletionOption.ResponseContentRead, replayable: true, ct).ConfigureAwait(false);
+            Content = body?.Invoke() ?? new ByteArrayContent(Array.Empty<byte>()),
+        }, scope, what, HttpCompletionOption.ResponseContentRead, replayable: body is null, ct).ConfigureAwait(false);
         await EnsureSuccessAsync(put, scope, what, $"upload session in {repository}", ct).ConfigureAwait(false);
         if (put.Headers.TryGetValues("Docker-Content-Digest", out var values) && values.FirstOrDefault() is { } stored && RegistryDigest.IsSha256(stored) && stored != digest)
             throw new AiException(AiErrors.RegistryDigestMismatch, null, $"Blob {repository}@{digest}", stored, digest, $"as stored by {Registry}");
+    }
+
+    /// <summary>A blob's bytes (or a chunk of them) as a request body of a known length.</summary>
+    private static StreamContent OctetStream(Stream bytes, long length)
+    {
+        var content = new StreamContent(bytes, 81920);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        content.Headers.ContentLength = length;
+        return content;
     }
 
     private async Task<Uri> StartUploadAsync(string repository, AuthScope scope, string what, CancellationToken ct)
