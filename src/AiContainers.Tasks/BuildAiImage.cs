@@ -32,9 +32,6 @@ public sealed class BuildAiImage : CancelableAiTask
     /// <summary>Restore's project.assets.json: the NuGet packages the SBOM lists (a .NET app only).</summary>
     public string? ProjectAssetsFile { get; set; }
 
-    /// <summary>Model licences for the SBOM: Include is the AiModel name, metadata License its licence as the Hub states it.</summary>
-    public ITaskItem[] ModelLicenses { get; set; } = Array.Empty<ITaskItem>();
-
     [Output] public ITaskItem? Image { get; set; }
 
     protected override void ExecuteCancelable()
@@ -59,17 +56,28 @@ public sealed class BuildAiImage : CancelableAiTask
         item.SetMetadata("Archive", image.ArchivePath ?? "");
         Image = item;
 
-        PublishOutputs.Write(image, spec.Build.OutputDirectory, Environment.GetEnvironmentVariable("GITHUB_OUTPUT"), ImageReport.Render(image, spec, models));
+        // The SBOM goes up while image.json and the report are written: neither depends on it, and its requests are
+        // the last ones a code-change publish waits for.
+        Task<SbomReferrer.Result?>? referrer = null;
         if (spec.Provenance.Sbom)
         {
             var inventory = builder.InventoryAsync(inputs, image, Cancellation.Token).GetAwaiter().GetResult();
-            var licenses = ModelLicenses.Where(m => m.GetMetadata("License").Length > 0).ToDictionary(m => m.ItemSpec, m => m.GetMetadata("License"), StringComparer.Ordinal);
-            var sbom = SbomPublisher.Write(SbomPublisher.Inputs(spec, image, inventory, models, ProjectAssetsFile, licenses, this), spec.Build.OutputDirectory);
-            var referrer = SbomPublisher.PushAsync(spec, image, sbom, new Core.Registry.RegistryCredentialStore(), this, Cancellation.Token,
-                spec.Identity.Registry is { } registry ? builder.PushClient(registry) : null).GetAwaiter().GetResult();
+            var sbom = SbomPublisher.Write(SbomPublisher.Inputs(spec, image, inventory, models, ProjectAssetsFile, this), spec.Build.OutputDirectory);
+            referrer = SbomPublisher.PushAsync(spec, image, sbom, new Core.Registry.RegistryCredentialStore(), this, Cancellation.Token,
+                spec.Identity.Registry is { } registry ? builder.PushClient(registry) : null);
             item.SetMetadata("Sbom", Path.Combine(spec.Build.OutputDirectory, CycloneDxWriter.FileName));
-            item.SetMetadata("SbomDigest", referrer?.ArtifactDigest ?? "");
         }
+        try
+        {
+            PublishOutputs.Write(image, spec.Build.OutputDirectory, Environment.GetEnvironmentVariable("GITHUB_OUTPUT"), ImageReport.Render(image, spec, models));
+        }
+        catch (Exception) when (referrer is not null)
+        {
+            // Never left running past this task (its client is disposed with the builder): waited for, and this failure reported.
+            try { referrer.Wait(); } catch (Exception) { }
+            throw;
+        }
+        if (referrer is not null) item.SetMetadata("SbomDigest", referrer.GetAwaiter().GetResult()?.ArtifactDigest ?? "");
         foreach (var line in image.LayerLines()) Message(AiLogLevel.Summary, line);
         Message(AiLogLevel.Summary, image.SummaryLine() + $"; report {Path.Combine(spec.Build.OutputDirectory, ImageReport.FileName)}");
     }

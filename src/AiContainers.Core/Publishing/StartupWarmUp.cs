@@ -140,7 +140,7 @@ public static class StartupWarmUp
             {
                 var inventory = await builder.InventoryAsync(inputs, image, timeout.Token).ConfigureAwait(false);
                 var assets = previous.Get(Cuda.Inference.PackageReferenceInfo.AssetsFileProperty);
-                var sbom = Sbom.SbomPublisher.Write(Sbom.SbomPublisher.Inputs(spec, image, inventory, null, assets, null, NullAiLog.Instance), output);
+                var sbom = Sbom.SbomPublisher.Write(Sbom.SbomPublisher.Inputs(spec, image, inventory, null, assets, NullAiLog.Instance), output);
                 await Sbom.SbomPublisher.PushAsync(spec, image, sbom, credentials, NullAiLog.Instance, timeout.Token, builder.PushClient(registry.Registry)).ConfigureAwait(false);
             }
             return "pushed " + image.Digest;

@@ -16,10 +16,12 @@ namespace AiContainers.Core.Sbom;
 /// </summary>
 public static class SbomPublisher
 {
-    /// <summary>The SBOM's inputs. Pure apart from reading restore's assets file and the nuspecs it points at.</summary>
-    /// <param name="modelLicenses">Licences by AiModel name that take precedence over <see cref="FetchedModel.License"/> (the Hub's, recorded in the lock at first fetch); a model with neither is listed without a licence.</param>
-    public static SbomInputs Inputs(AiImageSpec spec, PublishedImage image, ImageInventory inventory, ModelFetchResult? models, string? projectAssetsFile,
-        IReadOnlyDictionary<string, string>? modelLicenses, IAiLog log)
+    /// <summary>
+    /// The SBOM's inputs. Pure apart from reading restore's assets file and the nuspecs it points at. A model's licence is
+    /// the one its fetch recorded (<see cref="FetchedModel.License"/>: the Hub's, kept in the lock at first fetch); a model
+    /// without one is listed without a licence.
+    /// </summary>
+    public static SbomInputs Inputs(AiImageSpec spec, PublishedImage image, ImageInventory inventory, ModelFetchResult? models, string? projectAssetsFile, IAiLog log)
     {
         var nuget = spec.Dotnet is not null && projectAssetsFile is { Length: > 0 } && File.Exists(projectAssetsFile)
             ? NuGetAssetsReader.Read(projectAssetsFile) : Array.Empty<SbomPackage>();
@@ -43,10 +45,10 @@ public static class SbomPublisher
             OsPackages: os,
             OsRelease: inventory.OsRelease is { } release ? DpkgStatusReader.ParseOsRelease(release) : null,
             OsPackagesSource: inventory.DpkgStatus is null ? null : "the image's " + DpkgStatusReader.StatusPath,
-            Models: (models?.Models ?? Array.Empty<FetchedModel>()).Select(m => Model(m, modelLicenses)).ToList());
+            Models: (models?.Models ?? Array.Empty<FetchedModel>()).Select(Model).ToList());
     }
 
-    private static SbomModel Model(FetchedModel model, IReadOnlyDictionary<string, string>? licenses)
+    private static SbomModel Model(FetchedModel model)
     {
         var source = model.Source;
         var (text, purl) = source.Kind switch
@@ -55,9 +57,7 @@ public static class SbomPublisher
             ModelSourceKind.Https => (ModelSpecMapper.RedactedUrl(source.Url!), (string?)null),
             _ => (source.Text, (string?)null),
         };
-        // The licence the fetch recorded (the Hub's metadata, kept in the lock file) unless the caller names one.
-        var named = licenses is not null && licenses.TryGetValue(model.Name, out var l) && !string.IsNullOrWhiteSpace(l) ? l : model.License;
-        var license = string.IsNullOrWhiteSpace(named) ? null : new SbomLicense(Name: named);
+        var license = string.IsNullOrWhiteSpace(model.License) ? null : new SbomLicense(Name: model.License);
         return new SbomModel(model.Name, text, model.Commit, purl, model.ContentDigest, license,
             model.Files.Select(f => new SbomModelFile(f.Path, f.Sha256, f.Size)).ToList());
     }

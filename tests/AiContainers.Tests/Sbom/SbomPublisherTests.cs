@@ -24,19 +24,19 @@ public sealed class SbomPublisherTests
         new[] { new FetchedFile("model.onnx", 5, new string('b', 64), "/cache/blob") }, "sha256:" + new string('c', 64)) { License = license };
 
     [TestMethod]
-    public void ModelsTakeTheFetchedLicenceUnlessOneIsNamedAndThePipListAndDpkgStatusAreRead()
+    public void ModelsTakeTheFetchedLicenceAndThePipListAndDpkgStatusAreRead()
     {
         var spec = Inputs.Spec(Inputs.WebApp().Set("ContainerRegistry", "127.0.0.1:5000").Set("AiImageBuilder", "Docker"));
         var image = new PublishedImage(spec.Identity, "Docker", "AiImageBuilder=Docker", "sha256:" + new string('d', 64), "sha256:" + new string('e', 64),
             10, true, 10, TimeSpan.Zero, TimeSpan.Zero, Array.Empty<PublishedLayer>());
-        var models = ModelFetchResult.Create(new[] { Model("bert", "apache-2.0"), Model("gpt", "mit") }, "/cache");
+        var models = ModelFetchResult.Create(new[] { Model("bert", "apache-2.0"), Model("gpt", null) }, "/cache");
         var inventory = new ImageInventory("sha256:" + new string('f', 64), "Package: curl\nStatus: install ok installed\nVersion: 7.88\nArchitecture: amd64\n",
             "ID=debian\nVERSION_ID=\"12\"\n", """[{"name": "numpy", "version": "1.26.4"}]""", "/opt/venv/aicontainers-pip-list.json");
         var log = new Log();
-        var inputs = SbomPublisher.Inputs(spec, image, inventory, models, null, new Dictionary<string, string> { ["gpt"] = "openrail" }, log);
+        var inputs = SbomPublisher.Inputs(spec, image, inventory, models, null, log);
 
         Assert.AreEqual("apache-2.0", inputs.Models.Single(m => m.Name == "bert").License!.Name, "the Hub's licence from the fetch");
-        Assert.AreEqual("openrail", inputs.Models.Single(m => m.Name == "gpt").License!.Name, "a named licence wins");
+        Assert.IsNull(inputs.Models.Single(m => m.Name == "gpt").License, "no licence recorded: none claimed");
         Assert.AreEqual("pkg:huggingface/org/bert@" + new string('a', 40), inputs.Models.Single(m => m.Name == "bert").Purl);
         Assert.AreEqual("numpy", inputs.PythonPackages.Single().Name);
         Assert.AreEqual(new SbomOsPackage("curl", "7.88", "amd64", false), inputs.OsPackages.Single());
@@ -46,7 +46,7 @@ public sealed class SbomPublisherTests
         Assert.AreEqual(0, log.Reported.Count);
 
         // A pip list that is missing from the image is a warning naming the file, and no Python package is claimed.
-        var missing = SbomPublisher.Inputs(spec, image, inventory with { PipList = null }, null, null, null, log);
+        var missing = SbomPublisher.Inputs(spec, image, inventory with { PipList = null }, null, null, log);
         Assert.AreEqual(0, missing.PythonPackages.Count);
         Assert.AreEqual("AIC7521", log.Reported.Single().Code);
         StringAssert.Contains(log.Reported.Single().Message, "/opt/venv/aicontainers-pip-list.json");
