@@ -23,7 +23,12 @@ registry=$AIC_REGISTRY
 base="$AIC_MIRROR/nvidia/cuda:12.4.1-runtime-ubuntu22.04"
 echo "packing the SDK of this checkout ($(load_line))"
 work=$(mktemp -d /tmp/aic-bench-code.XXXXXX)
-cleanup() { bench_compiler_cleanup; bench_unpack_private; rm -rf "$work"; docker rmi -f "$registry/bench/code-hand:bench" >/dev/null 2>&1 || true; }
+# Every round's hand-written image is removed at the end, not only the last one the tag names (each is ~100 MiB).
+cleanup() {
+  bench_compiler_cleanup; bench_unpack_private
+  { docker rmi -f "$registry/bench/code-hand:bench"; [[ -f $work/hand-images ]] && xargs -r docker rmi -f < "$work/hand-images"; } >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 bench_pack_private
 tag=bench
@@ -69,7 +74,8 @@ publish() { # $1 side, $2 log
       hand) dotnet publish -c Release -nologo -v:q -o "$work/hand-out" \
               && docker build --network host --build-arg BASE="$base" -t "$registry/bench/code-hand:$tag" \
                    -f "$root/bench/handwritten/web.Dockerfile" "$work/hand-out" \
-              && docker push "$registry/bench/code-hand:$tag" ;;
+              && docker push "$registry/bench/code-hand:$tag" \
+              && docker image inspect -f '{{.Id}}' "$registry/bench/code-hand:$tag" >> "$work/hand-images" ;;
       plain) dotnet publish -c Release -nologo -v:q ;;
     esac
   ) >"$log" 2>&1 || { tail -40 "$log"; exit 1; }

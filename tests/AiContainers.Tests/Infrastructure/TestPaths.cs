@@ -12,10 +12,52 @@ internal static class TestPaths
     public static string GoldenDirectory => Path.Combine(SourceDirectory, "Golden");
     public static string Packages => Path.Combine(RepoRoot, "artifacts", "packages");
 
+    private const string RunPrefix = "run-";
+
+    /// <summary>
+    /// This test process's folder under $TMP/aic-tests (run-&lt;pid&gt;): the projects, images and caches the tests write
+    /// (~13 GB in a full run) are deleted when the run ends (<see cref="TestRunFolder"/>), and a run that was killed leaves
+    /// a folder the next run deletes.
+    /// </summary>
+    public static string RunDirectory { get; } = CreateRunDirectory();
+
     public static string NewTempDirectory(string name)
     {
-        var path = Path.Combine(Path.GetTempPath(), "aic-tests", name + "-" + Guid.NewGuid().ToString("N")[..8]);
+        var path = Path.Combine(RunDirectory, name + "-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(path);
         return path;
+    }
+
+    private static string CreateRunDirectory()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "aic-tests");
+        Directory.CreateDirectory(root);
+        foreach (var stale in Directory.EnumerateDirectories(root, RunPrefix + "*"))
+        {
+            if (!int.TryParse(Path.GetFileName(stale)[RunPrefix.Length..], out var pid) || pid == Environment.ProcessId || IsRunning(pid)) continue;
+            DeleteQuietly(stale);
+        }
+        var run = Path.Combine(root, RunPrefix + Environment.ProcessId);
+        Directory.CreateDirectory(run);
+        return run;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    public static void DeleteQuietly(string directory)
+    {
+        try { Directory.Delete(directory, recursive: true); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DirectoryNotFoundException) { }
     }
 }
