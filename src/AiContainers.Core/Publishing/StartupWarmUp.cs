@@ -147,7 +147,7 @@ public static class StartupWarmUp
         }
         finally
         {
-            try { Directory.Delete(scratch, recursive: true); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            IO.ProcessFolders.DeleteQuietly(scratch);
         }
     }
 
@@ -167,32 +167,7 @@ public static class StartupWarmUp
     /// A scratch folder of this process under the temp folder. One a process left behind (killed mid-way: the warm-up runs on
     /// a background thread, which a finished build does not wait for) is deleted by the next warm-up.
     /// </summary>
-    private static string NewScratchDirectory()
-    {
-        var temp = Path.GetTempPath();
-        foreach (var stale in Directory.EnumerateDirectories(temp, ScratchPrefix + "*"))
-        {
-            if (!int.TryParse(Path.GetFileName(stale)[ScratchPrefix.Length..], out var pid) || pid == Environment.ProcessId || IsRunning(pid)) continue;
-            try { Directory.Delete(stale, recursive: true); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-        }
-        var scratch = Path.Combine(temp, ScratchPrefix + Environment.ProcessId);
-        if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
-        Directory.CreateDirectory(scratch);
-        return scratch;
-    }
-
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            return false;
-        }
-    }
+    private static string NewScratchDirectory() => IO.ProcessFolders.CreateOwn(Path.GetTempPath(), ScratchPrefix);
 
     /// <summary>A one-file gzip layer into nowhere: the same tar, deflate and hash code a layer write runs.</summary>
     private static void WriteSmallLayer()

@@ -1,4 +1,5 @@
 using System.Reflection;
+using AiContainers.Core.IO;
 
 namespace AiContainers.Tests.Infrastructure;
 
@@ -28,36 +29,7 @@ internal static class TestPaths
         return path;
     }
 
-    private static string CreateRunDirectory()
-    {
-        var root = Path.Combine(Path.GetTempPath(), "aic-tests");
-        Directory.CreateDirectory(root);
-        foreach (var stale in Directory.EnumerateDirectories(root, RunPrefix + "*"))
-        {
-            if (!int.TryParse(Path.GetFileName(stale)[RunPrefix.Length..], out var pid) || pid == Environment.ProcessId || IsRunning(pid)) continue;
-            DeleteQuietly(stale);
-        }
-        var run = Path.Combine(root, RunPrefix + Environment.ProcessId);
-        Directory.CreateDirectory(run);
-        return run;
-    }
+    private static string CreateRunDirectory() => ProcessFolders.CreateOwn(Path.Combine(Path.GetTempPath(), "aic-tests"), RunPrefix);
 
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            return false;
-        }
-    }
-
-    public static void DeleteQuietly(string directory)
-    {
-        try { Directory.Delete(directory, recursive: true); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DirectoryNotFoundException) { }
-    }
+    public static void DeleteQuietly(string directory) => ProcessFolders.DeleteQuietly(directory);
 }
