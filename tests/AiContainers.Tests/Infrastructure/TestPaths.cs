@@ -30,6 +30,4 @@ internal static class TestPaths
     }
 
     private static string CreateRunDirectory() => ProcessFolders.CreateOwn(Path.Combine(Path.GetTempPath(), "aic-tests"), RunPrefix);
-
-    public static void DeleteQuietly(string directory) => ProcessFolders.DeleteQuietly(directory);
 }

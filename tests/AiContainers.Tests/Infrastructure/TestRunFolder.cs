@@ -11,6 +11,6 @@ public static class TestRunFolder
     public static void DeleteRunFolder()
     {
         if (Environment.GetEnvironmentVariable("AIC_KEEP_TEST_FILES") == "1") return;
-        TestPaths.DeleteQuietly(TestPaths.RunDirectory);
+        AiContainers.Core.IO.ProcessFolders.DeleteQuietly(TestPaths.RunDirectory);
     }
 }
